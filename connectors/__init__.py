@@ -1,0 +1,1 @@
+"""Built-in connectors, one package per provider; each imports its SDK lazily."""

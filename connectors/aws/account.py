@@ -1,0 +1,199 @@
+"""Collect one AWS account: global IAM sources, then regional runtimes; every failure is a gap."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from connectors.aws import fetch
+from connectors.aws.errors import SDK_ERRORS, gap_detail, gap_reason
+from connectors.aws.managed import ManagedPolicyCache
+from connectors.aws.normalize import (
+    PROVIDER,
+    PolicyBook,
+    ReportRow,
+    access_key_record,
+    parse_credential_report,
+    parse_time,
+    role_records,
+    service_specific_record,
+    user_records,
+    user_uid,
+)
+from connectors.aws.regional import regional_records
+from connectors.aws.session import ScopeClients
+from scanner.model import Credential, Facet, Federation, Gap, GapReason, Record
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GAAD_FACETS = frozenset({Facet.IDENTITIES, Facet.GRANTS, Facet.CREDENTIALS, Facet.IDENTITY_USAGE})
+BEDROCK = "bedrock.amazonaws.com"
+KEY_LISTING_THREADS = 4
+
+
+@dataclass
+class AccountCollector:
+    """One account's collection; gaps accumulate instead of exceptions escaping."""
+
+    account: str
+    partition: str
+    clients: ScopeClients
+    regions: tuple[str, ...]
+    managed: ManagedPolicyCache
+    gaps: list[Gap] = field(default_factory=list)
+
+    def attempt(
+        self, call: Callable[[], T], resource: str, facets: frozenset[Facet], *, subject: str | None = None
+    ) -> T | None:
+        """Run one SDK call; an SDK error becomes a gap at the smallest scope, a bug still raises."""
+        try:
+            return call()
+        except SDK_ERRORS as exc:
+            self.gap(resource, gap_reason(exc), gap_detail(exc), facets, subject=subject)
+            return None
+
+    def gap(
+        self,
+        resource: str,
+        reason: GapReason,
+        detail: str,
+        facets: frozenset[Facet],
+        *,
+        subject: str | None = None,
+        region: str = "",
+    ) -> None:
+        """Record a gap and log it at WARNING."""
+        log.warning("aws %s %s: %s %s: %s", self.account, region, resource, reason.value, detail)
+        self.gaps.append(
+            Gap(
+                provider=PROVIDER,
+                scope=self.account,
+                resource=resource,
+                reason=reason,
+                detail=detail,
+                facets=facets,
+                subject_uid=subject,
+                region=region,
+            )
+        )
+
+    def run(self) -> Iterator[Record]:
+        """Every record of the account, then its gaps."""
+        iam = self.clients.get("iam")
+        details = self.attempt(
+            lambda: fetch.account_authorization_details(iam), "iam:GetAccountAuthorizationDetails", GAAD_FACETS
+        )
+        report = self._credential_report(iam)
+        if details is not None:
+            yield from self._iam_records(iam, details, report)
+        yield from self._bedrock_keys(iam)
+        yield from self._oidc(iam)
+        yield from regional_records(self)
+        yield from self.gaps
+
+    def _credential_report(self, iam: Any) -> dict[str, ReportRow] | None:
+        content = self.attempt(
+            lambda: fetch.credential_report(iam),
+            "iam:GetCredentialReport",
+            frozenset({Facet.CREDENTIAL_USAGE, Facet.IDENTITY_USAGE}),
+        )
+        return parse_credential_report(content) if content is not None else None
+
+    def _iam_records(
+        self, iam: Any, details: dict[str, list[Any]], report: dict[str, ReportRow] | None
+    ) -> Iterator[Record]:
+        book = PolicyBook()
+        book.add_gaad_policies(details["Policies"])
+        self._add_aws_managed(details, book)
+        groups = {g["GroupName"]: g for g in details["GroupDetailList"]}
+        for role in details["RoleDetailList"]:
+            yield from role_records(role, self.account, book)
+        for user in details["UserDetailList"]:
+            yield from user_records(user, self.account, book, groups, report.get(user["Arn"]) if report else None)
+        yield from self._access_keys(iam, details["UserDetailList"], report)
+
+    def _add_aws_managed(self, details: dict[str, list[Any]], book: PolicyBook) -> None:
+        attached = {
+            p["PolicyArn"]
+            for kind in ("RoleDetailList", "UserDetailList", "GroupDetailList")
+            for item in details[kind]
+            for p in item.get("AttachedManagedPolicies", [])
+        }
+        needed = {arn for arn in attached if arn not in book.documents and ":iam::aws:policy/" in arn}
+        if not needed:
+            return
+        policies = self.managed.get(self.partition, lambda: self._fetch_aws_managed())
+        if policies is None:
+            return
+        book.add_gaad_policies(policies)
+
+    def _fetch_aws_managed(self) -> list[dict[str, Any]] | None:
+        iam = self.clients.get("iam")
+        found = self.attempt(
+            lambda: fetch.account_authorization_details(iam, ["AWSManagedPolicy"]),
+            "iam:GetAccountAuthorizationDetails(AWSManagedPolicy)",
+            frozenset({Facet.GRANTS}),
+        )
+        return found["Policies"] if found is not None else None
+
+    def _access_keys(
+        self, iam: Any, users: list[dict[str, Any]], report: dict[str, ReportRow] | None
+    ) -> Iterator[Credential]:
+        if report is not None:
+            users = [u for u in users if (row := report.get(u["Arn"])) is not None and row.has_keys]
+        with ThreadPoolExecutor(max_workers=KEY_LISTING_THREADS, thread_name_prefix=f"keys-{self.account}") as pool:
+            listed = list(pool.map(lambda u: (u, self._list_keys(iam, u)), users))
+        for user, keys in listed:
+            row = report.get(user["Arn"]) if report else None
+            for key in keys or []:
+                cred = access_key_record(user["Arn"], self.account, key, row)
+                if report is None:
+                    cred = self._with_last_used(iam, cred)
+                yield cred
+
+    def _list_keys(self, iam: Any, user: dict[str, Any]) -> list[dict[str, Any]] | None:
+        return self.attempt(
+            lambda: fetch.access_keys(iam, user["UserName"]),
+            "iam:ListAccessKeys",
+            frozenset({Facet.CREDENTIALS}),
+            subject=user_uid(user["Arn"]),
+        )
+
+    def _with_last_used(self, iam: Any, cred: Credential) -> Credential:
+        """Without the credential report, ask per key (more calls, same answer)."""
+        used = self.attempt(
+            lambda: fetch.access_key_last_used(iam, cred.native_id),
+            "iam:GetAccessKeyLastUsed",
+            frozenset({Facet.CREDENTIAL_USAGE}),
+            subject=cred.identity_uid,
+        )
+        if not used:
+            return cred
+        service = used.get("ServiceName", "")
+        return replace(
+            cred,
+            last_used_at=parse_time(used.get("LastUsedDate")),
+            last_used_service="" if service in ("N/A", None) else service,
+        )
+
+    def _bedrock_keys(self, iam: Any) -> Iterator[Credential]:
+        creds = self.attempt(
+            lambda: fetch.service_specific_credentials(iam, BEDROCK),
+            "iam:ListServiceSpecificCredentials",
+            frozenset({Facet.CREDENTIALS}),
+        )
+        prefix = f"arn:{self.partition}:iam::{self.account}"
+        for cred in creds or []:
+            yield service_specific_record(self.account, cred, prefix)
+
+    def _oidc(self, iam: Any) -> Iterator[Federation]:
+        arns = self.attempt(lambda: fetch.oidc_providers(iam), "iam:ListOpenIDConnectProviders", frozenset())
+        for arn in arns or []:
+            issuer = arn.split(":oidc-provider/", 1)[-1]
+            yield Federation(
+                uid=f"{PROVIDER}:oidc-provider:{arn}", provider=PROVIDER, scope=self.account, issuer=issuer
+            )

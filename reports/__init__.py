@@ -1,0 +1,1 @@
+"""Renderers: turn the canonical report into bytes (JSON, HTML, ...)."""

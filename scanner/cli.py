@@ -1,0 +1,146 @@
+"""Command line: parse, build, call run_scan, write outputs; no business logic here."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from scanner import __version__
+from scanner.config import FAIL_ON_CHOICES, Settings, Severity, load_settings
+from scanner.errors import InputError, PluginError, RegistryErrors, ShadowsweepError
+from scanner.logsafe import configure_logging
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+DEFAULT_CONFIG = Path("shadowsweep.toml")
+
+
+def fail_input(message: str) -> NoReturn:
+    """Bad input: one line per problem on stderr, exit 2, nothing written."""
+    for line in message.splitlines():
+        click.echo(f"shadowsweep: error: {line}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def exit_code(report: dict[str, Any], fail_on: Severity | None, strict: bool) -> int:
+    """Exit code per CONTRACT.md; an incomplete strict scan outranks findings."""
+    if strict and not report["scan"]["complete"]:
+        return EXIT_INCOMPLETE
+    if fail_on is not None:
+        threshold = fail_on.label
+        order = [s.label for s in sorted(Severity, reverse=True)]
+        counted = order[: order.index(threshold) + 1]
+        if any(report["summary"]["findings"][s] for s in counted):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="shadowsweep")
+@click.option("--debug", is_flag=True, help="Debug logging on stderr (secrets are never logged).")
+def main(debug: bool) -> None:
+    """shadowsweep: find the AI agents among your non-human identities, and the ones nobody registered."""
+    configure_logging(logging.DEBUG if debug else logging.WARNING)
+
+
+def _load_settings(config: Path | None) -> Settings:
+    if config is None and DEFAULT_CONFIG.exists():
+        config = DEFAULT_CONFIG
+    return load_settings(config)
+
+
+def _formats(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@main.command()
+@click.option("-c", "--config", type=click.Path(path_type=Path, dir_okay=False), help="TOML config file.")
+@click.option("--connector", "connectors", multiple=True, help="Limit the scan to these connectors (repeatable).")
+@click.option("--registry", type=click.Path(path_type=Path), help="Registry file or directory.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Output directory.")
+@click.option("--format", "formats", help="Comma-separated formats, e.g. json,html.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Exit 1 on findings at or above this severity.")
+@click.option("--strict", is_flag=True, help="Exit 3 when coverage is incomplete.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def scan(
+    config: Path | None,
+    connectors: tuple[str, ...],
+    registry: Path | None,
+    out: Path | None,
+    formats: str | None,
+    fail_on: str | None,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    """Scan the configured estate and write reports."""
+    from scanner.runner import prepare, run_and_write
+
+    try:
+        settings = _load_settings(config)
+        scan_settings = replace(
+            settings.scan,
+            registry=registry or settings.scan.registry,
+            out=out or settings.scan.out,
+            formats=_formats(formats) or settings.scan.formats,
+            fail_on=Severity.parse(fail_on) if fail_on else settings.scan.fail_on,
+        )
+        settings = replace(settings, scan=scan_settings)
+        prepared = prepare(settings, connectors)
+    except (InputError, RegistryErrors, PluginError) as exc:
+        fail_input(str(exc))
+    report = run_and_write(prepared, quiet=quiet)
+    sys.exit(exit_code(report, scan_settings.fail_on, strict))
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("shadowsweep-demo"),
+              show_default=True, help="Where to write the sample registry and the reports.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def demo(out: Path, quiet: bool) -> None:
+    """Scan an emulated AWS organization on this machine (no account needed) and write its reports."""
+    from scanner.demo import run_demo
+
+    try:
+        run_demo(out, quiet=quiet)
+    except PluginError as exc:
+        fail_input(str(exc))
+
+
+@main.group()
+def registry() -> None:
+    """Work with the agent registry."""
+
+
+@registry.command("validate")
+@click.argument("path", type=click.Path(path_type=Path))
+def registry_validate(path: Path) -> None:
+    """Check a registry file or directory; every error names its file, line and field."""
+    from scanner.registry import load_registry
+
+    try:
+        loaded = load_registry(path)
+    except (RegistryErrors, InputError) as exc:
+        fail_input(str(exc))
+    click.echo(f"{path}: {len(loaded)} agent records, valid")
+
+
+@main.command("connectors")
+def list_connectors() -> None:
+    """Installed connectors, their extras, status and the permissions they need."""
+    from scanner.plugins import connector_names, load_connector_class
+
+    for name in connector_names():
+        try:
+            cls = load_connector_class(name)
+        except ShadowsweepError as exc:
+            click.echo(f"{name}: not usable: {exc}")
+            continue
+        click.echo(f"{name}: ready (extra: {cls.extra})")
+        for permission in cls.permissions:
+            click.echo(f"    {permission}")

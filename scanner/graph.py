@@ -1,0 +1,188 @@
+"""The identity graph: uids as nodes, named relations as edges, each edge with its reason."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+import networkx as nx
+
+from scanner.index import RecordIndex
+from scanner.model import Grant, Identity, TrustKind
+from scanner.permissions import HeldAction, allows
+
+
+class Relation(StrEnum):
+    """Edge types; see DESIGN.md."""
+
+    HAS_CREDENTIAL = "HAS_CREDENTIAL"
+    HAS_GRANT = "HAS_GRANT"
+    CAN_ASSUME = "CAN_ASSUME"
+    FEDERATES_FROM = "FEDERATES_FROM"
+    CAN_IMPERSONATE = "CAN_IMPERSONATE"
+    OWNS = "OWNS"
+    RUNS_AS = "RUNS_AS"
+
+
+# Relations along which control flows from one principal to another, for privilege paths.
+CONTROL_RELATIONS = frozenset({Relation.CAN_ASSUME, Relation.CAN_IMPERSONATE, Relation.OWNS})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Edge:
+    """A relation between two uids and the reason it exists."""
+
+    source: str
+    target: str
+    relation: Relation
+    reason: str
+
+
+def _record_edges(index: RecordIndex) -> Iterator[Edge]:
+    for cred in index.credentials.values():
+        yield Edge(
+            source=cred.identity_uid,
+            target=cred.uid,
+            relation=Relation.HAS_CREDENTIAL,
+            reason=f"{cred.kind} {cred.native_id or cred.uid} belongs to it",
+        )
+    for grant in index.grants.values():
+        yield Edge(
+            source=grant.subject_uid,
+            target=grant.uid,
+            relation=Relation.HAS_GRANT,
+            reason=f"{grant.kind} {grant.name or grant.target}",
+        )
+    for wl in index.workloads.values():
+        yield Edge(source=wl.uid, target=wl.runs_as_uid, relation=Relation.RUNS_AS, reason=f"{wl.kind} {wl.name}")
+
+
+class _AssumeCandidates:
+    """Identities holding any sts:AssumeRole permission, grouped by scope (computed once)."""
+
+    def __init__(self, index: RecordIndex) -> None:
+        self.grants: dict[str, list[Grant]] = {}
+        self.by_scope: dict[str, list[str]] = {}
+        for uid, ctx in index.contexts.items():
+            if allows(ctx.grants, "sts:AssumeRole", "*"):
+                self.grants[uid] = ctx.grants
+                self.by_scope.setdefault(ctx.identity.scope, []).append(uid)
+
+    def who_may_assume(self, role_arn: str, scope: str | None) -> Iterator[tuple[str, HeldAction]]:
+        uids = self.by_scope.get(scope, []) if scope is not None else list(self.grants)
+        for uid in uids:
+            held = allows(self.grants[uid], "sts:AssumeRole", role_arn)
+            if held:
+                yield uid, held
+
+
+def _arn_of(identity: Identity) -> str:
+    return next((n for n in identity.native_ids if n.startswith("arn:")), identity.uid)
+
+
+def assume_role_edges(index: RecordIndex) -> Iterator[Edge]:
+    """CAN_ASSUME edges from role trust policies, checked against the caller's own permissions."""
+    candidates = _AssumeCandidates(index)
+    for role in index.identities.values():
+        role_arn = _arn_of(role)
+        for trust in role.trusts:
+            if trust.kind is TrustKind.PRINCIPAL:
+                yield from _principal_trust(index, candidates, role, role_arn, trust.principal)
+            elif trust.kind in (TrustKind.ACCOUNT, TrustKind.ANYONE):
+                account = trust.principal if trust.kind is TrustKind.ACCOUNT else None
+                for uid, held in candidates.who_may_assume(role_arn, account):
+                    if uid == role.uid:
+                        continue
+                    who = f"account {account}" if account else "any principal (*)"
+                    yield Edge(
+                        source=uid,
+                        target=role.uid,
+                        relation=Relation.CAN_ASSUME,
+                        reason=f"{role.name} trusts {who}, and {held.grant_name} allows {held.pattern} on it",
+                    )
+
+
+def _principal_trust(
+    index: RecordIndex, candidates: _AssumeCandidates, role: Identity, role_arn: str, principal: str
+) -> Iterator[Edge]:
+    source = index.resolve(principal)
+    if source is None:
+        return
+    src = index.identities[source]
+    if src.scope == role.scope:
+        yield Edge(
+            source=source, target=role.uid, relation=Relation.CAN_ASSUME, reason=f"{role.name} trusts {principal}"
+        )
+        return
+    held = allows(candidates.grants.get(source, []), "sts:AssumeRole", role_arn)
+    if held:
+        yield Edge(
+            source=source,
+            target=role.uid,
+            relation=Relation.CAN_ASSUME,
+            reason=f"{role.name} trusts {principal}, and {held.grant_name} allows {held.pattern} on it",
+        )
+
+
+def federation_edges(index: RecordIndex) -> Iterator[Edge]:
+    """FEDERATES_FROM edges from external identity providers to the identities that trust them."""
+    for ident in index.identities.values():
+        for trust in ident.trusts:
+            if trust.kind is not TrustKind.FEDERATED:
+                continue
+            subjects = ", ".join(trust.subjects) or "any subject"
+            conditions = "; ".join(trust.conditions) or "no conditions"
+            yield Edge(
+                source=f"federation:{trust.principal}",
+                target=ident.uid,
+                relation=Relation.FEDERATES_FROM,
+                reason=f"trusts tokens from {trust.principal} for {subjects} ({conditions})",
+            )
+
+
+Correlator = Callable[[RecordIndex], Iterator[Edge]]
+CORRELATORS: tuple[Correlator, ...] = (assume_role_edges, federation_edges)
+
+
+def build_graph(index: RecordIndex, correlators: tuple[Correlator, ...] = CORRELATORS) -> nx.MultiDiGraph:
+    """Nodes are uids (records stay in the index); edges carry relation and reason."""
+    graph = nx.MultiDiGraph()
+    graph.add_nodes_from(index.identities, type="identity")
+    graph.add_nodes_from(index.credentials, type="credential")
+    graph.add_nodes_from(index.grants, type="grant")
+    graph.add_nodes_from(index.workloads, type="workload")
+    edges = list(_record_edges(index))
+    for correlate in correlators:
+        edges.extend(correlate(index))
+    for edge in edges:
+        if edge.source not in graph:
+            graph.add_node(edge.source, type="external")
+        graph.add_edge(edge.source, edge.target, key=edge.relation.value, relation=edge.relation, reason=edge.reason)
+    return graph
+
+
+def explore(graph: nx.MultiDiGraph, start: str, max_hops: int = 4) -> dict[str, Edge | None]:
+    """Every node reachable from `start` along control relations, with the edge that first reached it."""
+    parents: dict[str, Edge | None] = {start: None}
+    queue: deque[tuple[str, int]] = deque([(start, 0)])
+    while queue:
+        node, depth = queue.popleft()
+        if depth >= max_hops:
+            continue
+        for _, target, data in graph.out_edges(node, data=True):
+            if data["relation"] in CONTROL_RELATIONS and target not in parents:
+                parents[target] = Edge(source=node, target=target, relation=data["relation"], reason=data["reason"])
+                queue.append((target, depth + 1))
+    return parents
+
+
+def path_to(parents: dict[str, Edge | None], node: str) -> list[Edge]:
+    """The hops from the exploration's start to `node`, in order."""
+    path: list[Edge] = []
+    edge = parents[node]
+    while edge is not None:
+        path.append(edge)
+        edge = parents[edge.source]
+    return list(reversed(path))

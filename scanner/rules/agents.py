@@ -1,0 +1,126 @@
+"""Rules about agent identities themselves: shadow agents and privilege paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scanner.config import Severity
+from scanner.graph import Edge, explore, path_to
+from scanner.model import Facet, Gap
+from scanner.permissions import admin_equivalent
+from scanner.rules import Finding, Rule, RuleContext, Status, gap_note, rule
+from scanner.signals import Evidence, fuse
+
+# Families a gap could have hidden, at their strongest catalogue weight.
+HIDDEN_FAMILIES = {
+    Facet.WORKLOADS: ("native-agent", 0.9),
+    Facet.GRANTS: ("ai-permission", 0.4),
+    Facet.CREDENTIALS: ("ai-credential", 0.6),
+    Facet.CREDENTIAL_USAGE: ("usage", 0.25),
+}
+
+
+def _could_be_agent(ctx: RuleContext, uid: str) -> list[Gap]:
+    """Gaps that, had they not happened, could have made this identity an agent."""
+    verdict = ctx.verdicts[uid]
+    if verdict.score <= 0:
+        return []
+    ident = ctx.index.identities[uid]
+    gaps: list[Gap] = []
+    hypothetical = list(verdict.evidence)
+    for facet, (family, weight) in HIDDEN_FAMILIES.items():
+        hidden = ctx.coverage.blind(ident.scope, facet, uid)
+        if hidden:
+            gaps.extend(hidden)
+            hypothetical.append(Evidence(signal="hidden", family=family, weight=weight, detail="", source=""))
+    if gaps and fuse(hypothetical, ctx.settings.agent_threshold).is_agent:
+        return gaps
+    return []
+
+
+@rule(
+    id="unregistered-agent",
+    title="AI agent with no registry record (shadow AI)",
+    severity=Severity.HIGH,
+    remediation="Register the agent with an accountable owner, purpose, scope and expiry, or offboard it: "
+    "revoke its credentials and remove its access.",
+    description="An identity classified as an AI agent that matches no registry record.",
+)
+def unregistered_agent(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
+    for uid, ident in ctx.index.identities.items():
+        ctx.evaluated[self.id] += 1
+        if uid in ctx.matches:
+            continue
+        verdict = ctx.verdicts[uid]
+        lines = [f"agent score {verdict.score:.2f} (threshold {ctx.settings.agent_threshold:.2f})"]
+        lines += [f"{ev.signal} ({ev.weight:+.2f}): {ev.detail}" for ev in verdict.evidence]
+        lines.append("no registry record names its uid or any native id")
+        if verdict.is_agent:
+            yield self.finding(key=(uid,), identity=ident, evidence=lines)
+        elif gaps := _could_be_agent(ctx, uid):
+            yield self.finding(
+                key=(uid,),
+                status=Status.UNKNOWN,
+                identity=ident,
+                title="Possible AI agent with no registry record: evidence could not be collected",
+                evidence=[*lines, gap_note(gaps)],
+            )
+
+
+def _admin_reason(ctx: RuleContext, uid: str, cache: dict[str, str | None]) -> str | None:
+    if uid not in cache:
+        context = ctx.index.contexts.get(uid)
+        found = admin_equivalent(context.grants) if context else None
+        cache[uid] = f"{found[0]} via {found[1].grant_name}" if found else None
+    return cache[uid]
+
+
+def _hop_lines(path: list[Edge], ctx: RuleContext) -> list[str]:
+    lines = []
+    for number, hop in enumerate(path, start=1):
+        source = ctx.index.identities.get(hop.source)
+        target = ctx.index.identities.get(hop.target)
+        lines.append(
+            f"hop {number}: {source.name if source else hop.source} -[{hop.relation.value}]-> "
+            f"{target.name if target else hop.target}: {hop.reason}"
+        )
+    return lines
+
+
+@rule(
+    id="agent-privilege-path",
+    title="AI agent can reach administrator-equivalent access",
+    severity=Severity.CRITICAL,
+    remediation="Remove the trust, impersonation or ownership link on the path, or scope the target's permissions "
+    "down; an agent should never hold or reach administrator access.",
+    description="An agent reaches admin-equivalent access through trust, impersonation or ownership.",
+)
+def agent_privilege_path(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
+    cache: dict[str, str | None] = {}
+    for agent in list(ctx.agents()):
+        ctx.evaluated[self.id] += 1
+        parents = explore(ctx.graph, agent.uid)
+        goals = [uid for uid in parents if _admin_reason(ctx, uid, cache)]
+        registry_id = ctx.matches[agent.uid].id if agent.uid in ctx.matches else None
+        if goals:
+            goal = min(goals, key=lambda uid: (len(path_to(parents, uid)), uid))
+            path = path_to(parents, goal)
+            target = ctx.index.identities[goal]
+            lines = _hop_lines(path, ctx) or [f"{agent.name} holds it directly"]
+            lines.append(f"{target.name} is administrator-equivalent: {_admin_reason(ctx, goal, cache)}")
+            if len(goals) > 1:
+                lines.append(f"{len(goals) - 1} more administrator-equivalent identities are reachable")
+            yield self.finding(
+                key=(agent.uid,), identity=agent, registry_id=registry_id, evidence=lines, path=tuple(path)
+            )
+            continue
+        scopes = {ctx.index.identities[uid].scope for uid in parents if uid in ctx.index.identities}
+        gaps = [g for scope in sorted(scopes) for g in ctx.coverage.blind(scope, Facet.GRANTS)]
+        if gaps:
+            yield self.finding(
+                key=(agent.uid,),
+                status=Status.UNKNOWN,
+                identity=agent,
+                registry_id=registry_id,
+                evidence=[f"{len(parents) - 1} identities reachable; none is admin-equivalent", gap_note(gaps)],
+            )

@@ -1,0 +1,68 @@
+"""Glue between the CLI and the engine: validate everything first, then scan, then write."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from scanner.config import Settings
+from scanner.engine import build_connectors, run_scan
+from scanner.errors import InputError
+from scanner.output import write_reports
+from scanner.plugins import Connector, connector_names, load_renderer
+from scanner.registry import Registry, load_registry
+from scanner.report import build_report
+from scanner.summary import format_summary
+
+
+@dataclass
+class Prepared:
+    """A scan whose inputs have all been validated: nothing can fail as bad input after this."""
+
+    settings: Settings
+    registry: Registry
+    connectors: Sequence[Connector]
+
+
+def _connector_selection(settings: Settings, only: Iterable[str]) -> list[str]:
+    names = list(dict.fromkeys(only)) or sorted(settings.connectors)
+    if names:
+        return names
+    installed = connector_names()
+    if "aws" in installed:
+        return ["aws"]
+    raise InputError("no connector configured: add a [connectors.NAME] table or pass --connector")
+
+
+def prepare(settings: Settings, only: Iterable[str] = ()) -> Prepared:
+    """Load the registry, check the formats and build the connectors, before any API call."""
+    for name in settings.scan.formats:
+        load_renderer(name)
+    registry = load_registry(settings.scan.registry) if settings.scan.registry else Registry.empty()
+    connectors = build_connectors(settings, _connector_selection(settings, only))
+    return Prepared(settings=settings, registry=registry, connectors=connectors)
+
+
+def _progress(quiet: bool) -> Any:
+    if quiet or not sys.stderr.isatty():
+        return None
+    return lambda line: click.echo(line, err=True)
+
+
+def run_and_write(prepared: Prepared, *, quiet: bool) -> dict[str, Any]:
+    """Scan, write every report atomically, print the summary; returns the report."""
+    result = run_scan(
+        prepared.settings, connectors=prepared.connectors, registry=prepared.registry, progress=_progress(quiet)
+    )
+    report = build_report(result)
+    written = write_reports(report, prepared.settings.scan.out, prepared.settings.scan.formats)
+    if not quiet:
+        click.echo(format_summary(report))
+        click.echo("")
+        for path in written:
+            click.echo(f"wrote {path}")
+    return report

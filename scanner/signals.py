@@ -1,0 +1,224 @@
+"""Agent classification: weighted, explained evidence fused from a shipped signal catalogue."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+from scanner.model import Credential, Grant, Identity, TrustKind, Workload
+from scanner.permissions import covers, held_actions
+
+NAME_FAMILY = "name"
+HUMAN_FAMILY = "human"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Signal:
+    """One catalogue entry."""
+
+    id: str
+    family: str
+    weight: float
+    confidence: str
+    source: str
+    match_key: str
+    values: tuple[str, ...]
+    detail: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Evidence:
+    """One piece of evidence, with the reason a human can check."""
+
+    signal: str
+    family: str
+    weight: float
+    detail: str
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Verdict:
+    """Whether an identity looks like an AI agent, and why."""
+
+    score: float
+    is_agent: bool
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(kw_only=True)
+class IdentityContext:
+    """Everything the engine knows about one identity, gathered once for signals and rules."""
+
+    identity: Identity
+    credentials: list[Credential] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)
+    workloads: list[Workload] = field(default_factory=list)
+
+
+# A fact is (value to match, context shown in the evidence).
+Fact = tuple[str, dict[str, str]]
+
+
+def _aws_managed_policy_name(arn: str) -> str | None:
+    if re.match(r"^arn:aws[a-z-]*:iam::aws:policy/", arn):
+        return arn.rsplit("/", 1)[-1]
+    return None
+
+
+def _facts_trusted_service(ctx: IdentityContext) -> Iterator[Fact]:
+    for trust in ctx.identity.trusts:
+        if trust.kind is TrustKind.SERVICE:
+            yield trust.principal, {}
+
+
+def _facts_workload_kind(ctx: IdentityContext) -> Iterator[Fact]:
+    for wl in ctx.workloads:
+        yield wl.kind, {"value": wl.name or wl.uid}
+
+
+def _facts_credential_service(ctx: IdentityContext) -> Iterator[Fact]:
+    for cred in ctx.credentials:
+        if cred.service and cred.active:
+            yield cred.service, {"value": cred.native_id or cred.uid}
+
+
+def _facts_managed_policy(ctx: IdentityContext) -> Iterator[Fact]:
+    for grant in ctx.grants:
+        name = _aws_managed_policy_name(grant.target)
+        if name:
+            yield name, {}
+
+
+def _facts_env_var_name(ctx: IdentityContext) -> Iterator[Fact]:
+    for wl in ctx.workloads:
+        for var in wl.env_var_names:
+            yield var, {"workload": wl.name}
+
+
+def _facts_last_used_service(ctx: IdentityContext) -> Iterator[Fact]:
+    for cred in ctx.credentials:
+        if cred.last_used_service:
+            yield cred.last_used_service, {}
+    service = ctx.identity.attributes.get("last_used_service")
+    if isinstance(service, str) and service:
+        yield service, {}
+
+
+def _facts_name(ctx: IdentityContext) -> Iterator[Fact]:
+    yield ctx.identity.name, {}
+
+
+def _facts_human(ctx: IdentityContext) -> Iterator[Fact]:
+    if ctx.identity.human:
+        yield "true", {"value": "a person signs in as it (console password or interactive sign-in)"}
+
+
+FACTS: dict[str, Callable[[IdentityContext], Iterator[Fact]]] = {
+    "trusted_service": _facts_trusted_service,
+    "workload_kind": _facts_workload_kind,
+    "credential_service": _facts_credential_service,
+    "managed_policy": _facts_managed_policy,
+    "env_var_name": _facts_env_var_name,
+    "last_used_service": _facts_last_used_service,
+    "name_regex": _facts_name,
+    "human": _facts_human,
+}
+
+
+def _match_ai_action(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
+    """AI actions granted explicitly in an AI namespace; a bare `*` is admin, not AI evidence."""
+    namespaces = {v.split(":", 1)[0].lower() for v in signal.values}
+    for held in held_actions(ctx.grants):
+        if held.pattern.split(":", 1)[0] not in namespaces:
+            continue
+        hits = [v for v in signal.values if covers(held.pattern, v)]
+        if hits:
+            yield {"value": held.pattern, "grant": held.grant_name}
+
+
+def _match(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
+    if signal.match_key == "ai_action":
+        yield from _match_ai_action(signal, ctx)
+        return
+    for value, extra in FACTS[signal.match_key](ctx):
+        if signal.match_key == "name_regex":
+            hit = any(re.search(pattern, value) for pattern in signal.values)
+        else:
+            hit = value.lower() in {v.lower() for v in signal.values}
+        if hit:
+            yield {"value": value, **extra}
+
+
+def _parse_signal(raw: dict[str, Any]) -> Signal:
+    ((key, values),) = raw["match"].items()
+    if key not in FACTS and key != "ai_action":
+        raise ValueError(f"signal {raw['id']}: unknown match key {key}")
+    return Signal(
+        id=raw["id"],
+        family=raw["family"],
+        weight=float(raw["weight"]),
+        confidence=raw["confidence"],
+        source=raw["source"],
+        match_key=key,
+        values=tuple(str(v) for v in values),
+        detail=raw["detail"],
+    )
+
+
+@cache
+def load_catalogue() -> tuple[Signal, ...]:
+    """The shipped catalogue, parsed once."""
+    text = files("scanner").joinpath("catalog/signals.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return tuple(_parse_signal(raw) for raw in data["signals"])
+
+
+def fuse(evidence: Iterable[Evidence], threshold: float) -> Verdict:
+    """Noisy-OR across families (strongest per family); names alone never make an agent."""
+    evidence = tuple(evidence)
+    strongest: dict[str, float] = {}
+    for ev in evidence:
+        if ev.weight > 0:
+            strongest[ev.family] = max(strongest.get(ev.family, 0.0), ev.weight)
+    miss = 1.0
+    for weight in strongest.values():
+        miss *= 1.0 - weight
+    score = 1.0 - miss
+    dampen = min((ev.weight for ev in evidence if ev.weight < 0), default=0.0)
+    score *= 1.0 + dampen
+    substantive = any(family != NAME_FAMILY for family in strongest)
+    score = round(score, 4)
+    return Verdict(score=score, is_agent=substantive and score >= threshold, evidence=evidence)
+
+
+def classify(ctx: IdentityContext, threshold: float, catalogue: tuple[Signal, ...] | None = None) -> Verdict:
+    """Evaluate every catalogue signal against one identity and fuse the evidence."""
+    found: list[Evidence] = []
+    for signal in catalogue or load_catalogue():
+        seen: set[str] = set()
+        for extra in _match(signal, ctx):
+            detail = signal.detail.format_map(_Default(extra))
+            if detail in seen:
+                continue
+            seen.add(detail)
+            found.append(
+                Evidence(
+                    signal=signal.id, family=signal.family, weight=signal.weight, detail=detail, source=signal.source
+                )
+            )
+    found.sort(key=lambda ev: (-abs(ev.weight), ev.signal, ev.detail))
+    return fuse(found, threshold)
+
+
+class _Default(dict[str, str]):
+    """format_map helper: unknown placeholders render empty, never raise."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
