@@ -95,6 +95,7 @@ class AwsConnector:
         self.caller_account = ""
         self.partition = "aws"
         self.region = "us-east-1"
+        self.labels: dict[str, str] = {}
 
     @classmethod
     def from_config(cls, section: ConfigSection) -> AwsConnector:

@@ -84,10 +84,12 @@ class AccountCollector:
     def run(self) -> Iterator[Record]:
         """Every record of the account, then its gaps."""
         iam = self.clients.get("iam")
+        report_facets = frozenset({Facet.CREDENTIAL_USAGE, Facet.IDENTITY_USAGE})
+        state = self.attempt(lambda: fetch.start_credential_report(iam), "iam:GenerateCredentialReport", report_facets)
         details = self.attempt(
             lambda: fetch.account_authorization_details(iam), "iam:GetAccountAuthorizationDetails", GAAD_FACETS
         )
-        report = self._credential_report(iam)
+        report = self._credential_report(iam, state) if state is not None else None
         if details is not None:
             yield from self._iam_records(iam, details, report)
         yield from self._bedrock_keys(iam)
@@ -95,9 +97,9 @@ class AccountCollector:
         yield from regional_records(self)
         yield from self.gaps
 
-    def _credential_report(self, iam: Any) -> dict[str, ReportRow] | None:
+    def _credential_report(self, iam: Any, state: str) -> dict[str, ReportRow] | None:
         content = self.attempt(
-            lambda: fetch.credential_report(iam),
+            lambda: fetch.credential_report(iam, state),
             "iam:GetCredentialReport",
             frozenset({Facet.CREDENTIAL_USAGE, Facet.IDENTITY_USAGE}),
         )
@@ -123,13 +125,18 @@ class AccountCollector:
             for item in details[kind]
             for p in item.get("AttachedManagedPolicies", [])
         }
+        attached |= {
+            item["PermissionsBoundary"]["PermissionsBoundaryArn"]
+            for kind in ("RoleDetailList", "UserDetailList")
+            for item in details[kind]
+            if item.get("PermissionsBoundary")
+        }
         needed = {arn for arn in attached if arn not in book.documents and ":iam::aws:policy/" in arn}
-        if not needed:
-            return
-        policies = self.managed.get(self.partition, lambda: self._fetch_aws_managed())
-        if policies is None:
-            return
-        book.add_gaad_policies(policies)
+        if needed:
+            book.add_gaad_policies(self.managed.ensure(self.partition, needed, self._fetch_aws_managed))
+        for arn in sorted(attached - book.documents.keys()):
+            detail = f"the document of {arn} could not be read; permissions it grants are unknown"
+            self.gap("iam:GetPolicyVersion", GapReason.ERROR, detail, frozenset({Facet.GRANTS}))
 
     def _fetch_aws_managed(self) -> list[dict[str, Any]] | None:
         iam = self.clients.get("iam")

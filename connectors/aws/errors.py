@@ -44,8 +44,12 @@ UNSUPPORTED = frozenset(
     }
 )
 
+class ReportNotReady(Exception):
+    """IAM did not finish generating the credential report in time."""
+
+
 # What callers catch around every SDK call; anything else is a bug and propagates.
-SDK_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+SDK_ERRORS = (ClientError, BotoCoreError, ResponseParserError, ReportNotReady)
 
 
 def gap_reason(exc: Exception) -> GapReason:
@@ -72,6 +76,8 @@ def gap_detail(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip().rstrip(":")[:300]
+    if isinstance(exc, ReportNotReady):
+        return str(exc)
     if isinstance(exc, ResponseParserError):
         return "the endpoint answered with a body that is not an AWS response (operation not implemented there?)"
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"

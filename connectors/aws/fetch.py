@@ -6,6 +6,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from connectors.aws.errors import ReportNotReady
+
 GAAD_FILTER = ["User", "Role", "Group", "LocalManagedPolicy"]
 REPORT_POLL_SECONDS = 1.0
 REPORT_MAX_WAIT_SECONDS = 120.0
@@ -26,12 +28,20 @@ def account_authorization_details(iam: Any, filters: list[str] | None = None) ->
     return merged
 
 
-def credential_report(iam: Any) -> bytes:
-    """Generate (polling until complete) and download the IAM credential report."""
+def start_credential_report(iam: Any) -> str:
+    """Ask IAM to (re)generate the credential report; it builds while other calls run."""
+    return str(iam.generate_credential_report().get("State", ""))
+
+
+def credential_report(iam: Any, state: str = "") -> bytes:
+    """Poll until the report is complete, then download it."""
     deadline = time.monotonic() + REPORT_MAX_WAIT_SECONDS
-    while iam.generate_credential_report().get("State") != "COMPLETE":
+    while state != "COMPLETE":
+        state = start_credential_report(iam)
+        if state == "COMPLETE":
+            break
         if time.monotonic() > deadline:
-            raise TimeoutError("credential report generation did not complete in time")
+            raise ReportNotReady(f"credential report not ready after {REPORT_MAX_WAIT_SECONDS:.0f} s")
         time.sleep(REPORT_POLL_SECONDS)
     content = iam.get_credential_report()["Content"]
     return content if isinstance(content, bytes) else str(content).encode("utf-8")

@@ -54,6 +54,7 @@ def plan_accounts(connector: AwsConnector) -> ScopePlan:
     records.append(
         scope_report(connector.caller_account, clients.counter.count, labels.get(connector.caller_account, ""))
     )
+    connector.labels = labels
     return ScopePlan(scopes=tuple(accounts), records=tuple(records), labels=labels)
 
 
@@ -96,7 +97,7 @@ def collect_account(connector: AwsConnector, account: str) -> Iterator[Record]:
             )
         except SDK_ERRORS as exc:
             yield scope_failure(account, "sts:AssumeRole", gap_reason(exc), f"{role_arn}: {gap_detail(exc)}")
-            yield scope_report(account, base.counter.count)
+            yield scope_report(account, base.counter.count, connector.labels.get(account, ""))
             return
     clients = _clients(connector, session)
     regions = settings.regions or (connector.region,)
@@ -104,4 +105,4 @@ def collect_account(connector: AwsConnector, account: str) -> Iterator[Record]:
         account=account, partition=connector.partition, clients=clients, regions=regions, managed=connector.managed
     )
     yield from collector.run()
-    yield scope_report(account, base.counter.count + clients.counter.count)
+    yield scope_report(account, base.counter.count + clients.counter.count, connector.labels.get(account, ""))
