@@ -99,8 +99,13 @@ def scan(
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("shadowsweep-demo"),
-              show_default=True, help="Where to write the sample registry and the reports.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("shadowsweep-demo"),
+    show_default=True,
+    help="Where to write the sample registry and the reports.",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def demo(out: Path, quiet: bool) -> None:
     """Scan an emulated AWS organization on this machine (no account needed) and write its reports."""

@@ -60,7 +60,9 @@ def collect(connectors: Sequence[Connector], max_workers: int, progress: Progres
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
         futures: dict[Future[list[Record]], str] = {}
         for connector in connectors:
+            log.debug("planning connector %s", connector.name)
             plan = connector.plan()
+            log.debug("connector %s: %d scopes", connector.name, len(plan.scopes))
             records.extend(plan.records)
             for scope in plan.scopes:
                 label = f"{connector.name} {scope}" + (f" ({plan.labels[scope]})" if scope in plan.labels else "")
@@ -75,6 +77,7 @@ def collect(connectors: Sequence[Connector], max_workers: int, progress: Progres
 
 
 def _collect_scope(connector: Connector, scope: str) -> list[Record]:
+    log.debug("collecting %s scope %s", connector.name, scope)
     return list(connector.collect(scope))
 
 

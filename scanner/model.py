@@ -61,7 +61,7 @@ class Trust:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Statement:
-    """One normalized policy statement; actions are lower-cased patterns."""
+    """One normalized policy statement; action patterns match case-insensitively."""
 
     effect: Effect
     actions: tuple[str, ...] = ()

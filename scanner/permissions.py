@@ -12,21 +12,21 @@ from scanner.model import Effect, Grant, Statement
 # IAM writes that let a principal grant itself (or anyone) more privilege: admin in a few steps.
 PRIVILEGE_GRANTING_ACTIONS = frozenset(
     {
-        "iam:attachrolepolicy",
-        "iam:attachuserpolicy",
-        "iam:attachgrouppolicy",
-        "iam:putrolepolicy",
-        "iam:putuserpolicy",
-        "iam:putgrouppolicy",
-        "iam:createpolicyversion",
-        "iam:setdefaultpolicyversion",
-        "iam:updateassumerolepolicy",
-        "iam:addusertogroup",
-        "iam:createaccesskey",
-        "iam:createloginprofile",
-        "iam:updateloginprofile",
-        "iam:deleterolepermissionsboundary",
-        "iam:deleteuserpermissionsboundary",
+        "iam:AttachRolePolicy",
+        "iam:AttachUserPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:PutRolePolicy",
+        "iam:PutUserPolicy",
+        "iam:PutGroupPolicy",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:AddUserToGroup",
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:DeleteUserPermissionsBoundary",
     }
 )
 
@@ -68,7 +68,7 @@ def _statements(grant: Grant) -> tuple[Statement, ...]:
     """A grant's statements; a provider without statements allows its permissions on its target."""
     if grant.statements:
         return grant.statements
-    return (Statement(effect=Effect.ALLOW, actions=tuple(p.lower() for p in grant.permissions)),)
+    return (Statement(effect=Effect.ALLOW, actions=grant.permissions),)
 
 
 def _unconditional_denies(grants: Iterable[Grant]) -> list[str]:
@@ -160,7 +160,7 @@ def admin_equivalent(grants: list[Grant]) -> tuple[str, HeldAction] | None:
     """Why these grants amount to administrator access (`*`, `iam:*`, or a privilege-granting write)."""
     for probe, why in (("*:*", "allows every action (*)"), ("iam:*", "allows every IAM action (iam:*)")):
         held = allows(grants, probe)
-        if held and held.pattern in {"*", "*:*", "iam:*"} and not held.conditional:
+        if held and held.pattern.lower() in {"*", "*:*", "iam:*"} and not held.conditional:
             return why, held
     for action in sorted(PRIVILEGE_GRANTING_ACTIONS):
         held = allows(grants, action)

@@ -136,7 +136,7 @@ def _match_ai_action(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str,
     """AI actions granted explicitly in an AI namespace; a bare `*` is admin, not AI evidence."""
     namespaces = {v.split(":", 1)[0].lower() for v in signal.values}
     for held in held_actions(ctx.grants):
-        if held.pattern.split(":", 1)[0] not in namespaces:
+        if held.pattern.split(":", 1)[0].lower() not in namespaces:
             continue
         hits = [v for v in signal.values if covers(held.pattern, v)]
         if hits:

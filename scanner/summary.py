@@ -26,7 +26,8 @@ def format_summary(report: Mapping[str, Any], *, limit: int = 25) -> str:
         f"identities {summary['identities']}  agents {summary['agents']}  "
         f"registered {summary['registered_agents']}  shadow {summary['shadow_agents']}  "
         f"API calls {summary['api_calls']}",
-        "findings  " + "  ".join(f"{s} {summary['findings'][s]}" for s in SEVERITIES)
+        "findings  "
+        + "  ".join(f"{s} {summary['findings'][s]}" for s in SEVERITIES)
         + f"  (unknown {summary['statuses']['unknown']})",
         "",
         "coverage",

@@ -44,6 +44,7 @@ UNSUPPORTED = frozenset(
     }
 )
 
+
 class ReportNotReady(Exception):
     """IAM did not finish generating the credential report in time."""
 

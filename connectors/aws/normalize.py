@@ -100,6 +100,9 @@ class PolicyBook:
                 self.names[arn] = policy.get("PolicyName") or arn.rsplit("/", 1)[-1]
 
 
+_KIND_LABEL = {"managed-policy": "managed policy", "permissions-boundary": "permissions boundary"}
+
+
 def _managed_grant(subject: str, scope: str, arn: str, book: PolicyBook, kind: str, via: str = "") -> Grant:
     stmts = statements(book.documents[arn]) if arn in book.documents else ()
     name = book.names.get(arn, arn.rsplit("/", 1)[-1])
@@ -110,7 +113,7 @@ def _managed_grant(subject: str, scope: str, arn: str, book: PolicyBook, kind: s
         scope=scope,
         kind=kind,
         target=arn,
-        name=f"{via}/{name}" if via else name,
+        name=f"group {via} policy {name}" if via else f"{_KIND_LABEL.get(kind, kind)} {name}",
         permissions=allowed_patterns(stmts),
         statements=stmts,
     )
@@ -119,14 +122,14 @@ def _managed_grant(subject: str, scope: str, arn: str, book: PolicyBook, kind: s
 def _inline_grant(subject: str, scope: str, policy: Mapping[str, Any], kind: str, via: str = "") -> Grant:
     stmts = statements(policy.get("PolicyDocument"))
     name = str(policy.get("PolicyName", ""))
-    label = f"{via}/{name}" if via else name
+    label = f"group {via} inline policy {name}" if via else f"inline policy {name}"
     return Grant(
         uid=f"{subject}|{kind}|{via}|{name}",
         subject_uid=subject,
         provider=PROVIDER,
         scope=scope,
         kind=kind,
-        target=f"{subject}#{label}",
+        target=f"{subject}#{via}/{name}" if via else f"{subject}#{name}",
         name=label,
         permissions=allowed_patterns(stmts),
         statements=stmts,

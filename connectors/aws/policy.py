@@ -49,8 +49,8 @@ def statements(document: Any) -> tuple[Statement, ...]:
         out.append(
             Statement(
                 effect=effect,
-                actions=tuple(a.lower() for a in _as_tuple(st.get("Action"))),
-                not_actions=tuple(a.lower() for a in _as_tuple(st.get("NotAction"))),
+                actions=_as_tuple(st.get("Action")),
+                not_actions=_as_tuple(st.get("NotAction")),
                 resources=("*",) if "NotResource" in st else resources,
                 conditional=bool(st.get("Condition")),
             )

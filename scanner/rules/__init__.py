@@ -113,8 +113,13 @@ class Rule:
         severity: Severity | None = None,
         path: tuple[Edge, ...] = (),
         gap: Gap | None = None,
+        about: str | None = None,
     ) -> Finding:
-        """Build a finding whose id depends only on this rule and the immutable `key` parts."""
+        """Build a finding whose id depends only on this rule and the immutable `key` parts.
+
+        `about` is an identifier (e.g. a registry identity) that places the finding when no identity was found.
+        """
+        inferred = infer_scope(about) if about and identity is None and gap is None else None
         return Finding(
             id=finding_id(self.id, *key),
             rule=self.id,
@@ -125,8 +130,8 @@ class Rule:
             remediation=self.remediation,
             identity_uid=identity.uid if identity else None,
             registry_id=registry_id,
-            provider=identity.provider if identity else (gap.provider if gap else None),
-            scope=identity.scope if identity else (gap.scope if gap else None),
+            provider=identity.provider if identity else (gap.provider if gap else (inferred or (None, None))[0]),
+            scope=identity.scope if identity else (gap.scope if gap else (inferred or (None, None))[1]),
             path=path,
         )
 

@@ -137,7 +137,9 @@ def orphaned_registry_entry(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
             evidence = [f"{identifier} was not found in the scanned scope"]
             if gaps:
                 evidence.append(gap_note(gaps))
-            yield self.finding(key=(record.id, identifier), status=status, registry_id=record.id, evidence=evidence)
+            yield self.finding(
+                key=(record.id, identifier), status=status, registry_id=record.id, evidence=evidence, about=identifier
+            )
 
 
 @rule(
