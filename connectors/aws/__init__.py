@@ -21,6 +21,7 @@ PERMISSIONS = (
     "sts:AssumeRole (into organization_role in each member account)",
     "organizations:ListAccounts",
     "iam:GetAccountAuthorizationDetails",
+    "iam:ListRoles (role descriptions, which GAAD omits)",
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",
     "iam:ListAccessKeys",

@@ -112,8 +112,9 @@ class AccountCollector:
         book.add_gaad_policies(details["Policies"])
         self._add_aws_managed(details, book)
         groups = {g["GroupName"]: g for g in details["GroupDetailList"]}
+        descriptions = self.attempt(lambda: fetch.role_descriptions(iam), "iam:ListRoles", frozenset()) or {}
         for role in details["RoleDetailList"]:
-            yield from role_records(role, self.account, book)
+            yield from role_records(role, self.account, book, descriptions.get(role["RoleId"], ""))
         for user in details["UserDetailList"]:
             yield from user_records(user, self.account, book, groups, report.get(user["Arn"]) if report else None)
         yield from self._access_keys(iam, details["UserDetailList"], report)

@@ -170,11 +170,15 @@ class AwsEmulator:
     # fault injection
 
     def deny(self, operation: str, account: str | None = None) -> None:
-        """Answer "service:Operation" with 403 AccessDenied (in one account, or everywhere) until cleared."""
+        """Answer "service:Operation" with 403 until cleared, in one account or everywhere.
+
+        The code is AccessDenied (query, rest-xml), AccessDeniedException (json, rest-json) or UnauthorizedOperation
+        (ec2), in the protocol's own error format.
+        """
         self._faults.deny(operation, account)
 
     def throttle(self, operation: str, account: str | None = None, times: int = 1) -> None:
-        """Answer "service:Operation" with 400 Throttling the next `times` times, then pass through."""
+        """Answer "service:Operation" with 400 Throttling (ThrottlingException, RequestLimitExceeded) `times` times."""
         self._faults.throttle(operation, account, times)
 
     def deny_assume_role(self, target_account: str) -> None:

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 from connectors.aws.emulator_wire import RequestInfo
 
-_DENY_CODES = {"json": "AccessDeniedException", "rest-json": "AccessDeniedException"}
+_DENY_CODES = {"json": "AccessDeniedException", "rest-json": "AccessDeniedException", "ec2": "UnauthorizedOperation"}
 _THROTTLE_CODES = {"json": "ThrottlingException", "rest-json": "ThrottlingException", "ec2": "RequestLimitExceeded"}
 Fault = tuple[int, str, str]  # HTTP status, AWS error code, message
 

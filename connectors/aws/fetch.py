@@ -28,6 +28,16 @@ def account_authorization_details(iam: Any, filters: list[str] | None = None) ->
     return merged
 
 
+def role_descriptions(iam: Any) -> dict[str, str]:
+    """Role descriptions by RoleId: GAAD omits them, ListRoles has them (1,000 a page)."""
+    found: dict[str, str] = {}
+    for page in iam.get_paginator("list_roles").paginate(PaginationConfig={"PageSize": 1000}):
+        for role in page.get("Roles", []):
+            if role.get("Description"):
+                found[role["RoleId"]] = str(role["Description"])
+    return found
+
+
 def start_credential_report(iam: Any) -> str:
     """Ask IAM to (re)generate the credential report; it builds while other calls run."""
     return str(iam.generate_credential_report().get("State", ""))

@@ -142,8 +142,8 @@ def _boundary(subject: str, scope: str, detail: Mapping[str, Any], book: PolicyB
         yield _managed_grant(subject, scope, arn, book, "permissions-boundary")
 
 
-def role_records(detail: Mapping[str, Any], scope: str, book: PolicyBook) -> Iterator[Record]:
-    """A role from GAAD's RoleDetailList, with its policies as grants."""
+def role_records(detail: Mapping[str, Any], scope: str, book: PolicyBook, description: str = "") -> Iterator[Record]:
+    """A role from GAAD's RoleDetailList (its description from ListRoles), with its policies as grants."""
     arn = detail["Arn"]
     uid = role_uid(arn)
     last = detail.get("RoleLastUsed") or {}
@@ -157,7 +157,7 @@ def role_records(detail: Mapping[str, Any], scope: str, book: PolicyBook) -> Ite
         native_ids=(arn, detail["RoleId"]),
         created_at=parse_time(detail.get("CreateDate")),
         last_used_at=parse_time(last.get("LastUsedDate")),
-        description=str(detail.get("Description") or ""),
+        description=description or str(detail.get("Description") or ""),
         tags=_tags(detail.get("Tags")),
         trusts=trusts(detail.get("AssumeRolePolicyDocument")),
         attributes={
