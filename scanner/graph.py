@@ -66,7 +66,7 @@ class _AssumeCandidates:
         self.grants: dict[str, list[Grant]] = {}
         self.by_scope: dict[str, list[str]] = {}
         for uid, ctx in index.contexts.items():
-            if allows(ctx.grants, "sts:AssumeRole", "*"):
+            if allows(ctx.grants, "sts:AssumeRole"):
                 self.grants[uid] = ctx.grants
                 self.by_scope.setdefault(ctx.identity.scope, []).append(uid)
 

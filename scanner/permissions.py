@@ -1,13 +1,15 @@
-"""Effective permissions from normalized statements: wildcards, NotAction and Deny understood."""
+"""Effective permissions from normalized statements: wildcards, NotAction, Deny and boundaries understood."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from scanner.model import Effect, Grant, Statement
+
+BOUNDARY = "permissions-boundary"
 
 # IAM writes that let a principal grant itself (or anyone) more privilege: admin in a few steps.
 PRIVILEGE_GRANTING_ACTIONS = frozenset(
@@ -33,35 +35,36 @@ PRIVILEGE_GRANTING_ACTIONS = frozenset(
 
 @lru_cache(maxsize=65536)
 def _glob(pattern: str) -> re.Pattern[str]:
-    """Compile an IAM-style wildcard pattern (`*`, `?`), case-insensitively."""
-    parts = (".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.lower())
+    """An IAM wildcard pattern as a regex over patterns: `?` never stands for a `*` of the other side."""
+    parts = (".*" if ch == "*" else "[^*]" if ch == "?" else re.escape(ch) for ch in pattern.lower())
     return re.compile("".join(parts) + r"\Z", re.DOTALL)
 
 
 def matches(pattern: str, value: str) -> bool:
-    """Whether a concrete action or resource matches a wildcard pattern."""
+    """Whether a concrete action or resource matches a wildcard pattern (case-insensitive)."""
     return _glob(pattern).match(value.lower()) is not None
 
 
 def covers(outer: str, inner: str) -> bool:
-    """Whether every action `inner` can name is also named by `outer` (both may hold wildcards)."""
+    """Whether every name `inner` can stand for is also named by `outer` (both may hold wildcards)."""
     return _glob(outer).match(inner.lower()) is not None
 
 
 def overlaps(left: str, right: str) -> bool:
-    """Whether two patterns can name a common action (conservative for wildcards on both sides)."""
+    """Whether two patterns can name a common action (approximated: one covers the other)."""
     return covers(left, right) or covers(right, left)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HeldAction:
-    """An action pattern an identity is allowed, with the grant that allows it."""
+    """An action pattern an identity is allowed, with the grant and statement that allow it."""
 
     pattern: str
     grant_uid: str
     grant_name: str
     conditional: bool
     resources: tuple[str, ...]
+    excluded: tuple[str, ...] = ()  # NotAction of an Allow statement: everything but these
 
 
 def _statements(grant: Grant) -> tuple[Statement, ...]:
@@ -71,84 +74,92 @@ def _statements(grant: Grant) -> tuple[Statement, ...]:
     return (Statement(effect=Effect.ALLOW, actions=grant.permissions),)
 
 
-def _unconditional_denies(grants: Iterable[Grant]) -> list[str]:
-    denies: list[str] = []
-    for grant in grants:
-        for st in _statements(grant):
-            if st.effect is Effect.DENY and not st.conditional and "*" in st.resources and st.actions:
-                denies.extend(st.actions)
-    return denies
+def _denies(grants: Iterable[Grant]) -> list[Statement]:
+    """Unconditional Deny statements of identity policies (conditional ones may not apply)."""
+    return [
+        st
+        for grant in grants
+        if grant.kind != BOUNDARY
+        for st in _statements(grant)
+        if st.effect is Effect.DENY and not st.conditional and st.actions
+    ]
 
 
-def held_actions(grants: Iterable[Grant]) -> list[HeldAction]:
-    """Allowed action patterns, minus those an unconditional Deny on every resource removes."""
-    grants = [g for g in grants if g.kind != "permissions-boundary"]
-    denies = _unconditional_denies(grants)
-    held: list[HeldAction] = []
-    for grant in grants:
-        for st in _statements(grant):
-            if st.effect is not Effect.ALLOW:
+def _allowed(grant: Grant, denies: list[Statement]) -> list[HeldAction]:
+    held = []
+    for st in _statements(grant):
+        if st.effect is not Effect.ALLOW:
+            continue
+        patterns, excluded = (st.actions, ()) if st.actions else (("*",), st.not_actions) if st.not_actions else ((), ())
+        for pattern in patterns:
+            if any("*" in d.resources and any(covers(a, pattern) for a in d.actions) for d in denies):
                 continue
-            patterns = st.actions or (("*",) if st.not_actions else ())
-            for pattern in patterns:
-                if any(covers(deny, pattern) for deny in denies):
-                    continue
-                held.append(
-                    HeldAction(
-                        pattern=pattern,
-                        grant_uid=grant.uid,
-                        grant_name=grant.name or grant.target,
-                        conditional=st.conditional,
-                        resources=st.resources,
-                    )
+            held.append(
+                HeldAction(
+                    pattern=pattern,
+                    grant_uid=grant.uid,
+                    grant_name=grant.name or grant.target,
+                    conditional=st.conditional,
+                    resources=st.resources,
+                    excluded=excluded,
                 )
+            )
     return held
 
 
-def _boundary_allows(boundaries: list[Grant], action: str) -> bool:
-    """A permissions boundary caps what identity policies can grant."""
-    return all(any(covers(p, action) for p in held_patterns([b])) for b in boundaries)
-
-
-def effective_actions(grants: list[Grant]) -> list[HeldAction]:
-    """Held actions that a permissions boundary, if any, also allows."""
-    boundaries = [g for g in grants if g.kind == "permissions-boundary"]
-    held = held_actions(grants)
-    if not boundaries:
-        return held
-    return [h for h in held if _boundary_allows(boundaries, h.pattern)]
+def held_actions(grants: Iterable[Grant]) -> list[HeldAction]:
+    """Allowed patterns of identity policies, minus those an unconditional Deny on every resource removes."""
+    grants = [g for g in grants if g.kind != BOUNDARY]
+    denies = _denies(grants)
+    return [held for grant in grants for held in _allowed(grant, denies)]
 
 
 def held_patterns(grants: Iterable[Grant]) -> list[str]:
     """Just the allowed patterns, deduplicated in order."""
-    seen: dict[str, None] = {}
-    for held in held_actions(grants):
-        seen.setdefault(held.pattern, None)
-    return list(seen)
+    return list(dict.fromkeys(held.pattern for held in held_actions(grants)))
 
 
-def _not_action_exclusions(grants: Iterable[Grant]) -> list[tuple[str, tuple[str, ...]]]:
-    return [
-        (grant.uid, st.not_actions)
-        for grant in grants
-        for st in _statements(grant)
-        if st.effect is Effect.ALLOW and st.not_actions and not st.actions
-    ]
+def _cap(held: HeldAction, boundary: list[HeldAction]) -> list[HeldAction]:
+    """The part of `held` a boundary allows: itself, the narrower boundary patterns, or nothing."""
+    if any(covers(b.pattern, held.pattern) for b in boundary):
+        return [held]
+    narrower = [replace(held, pattern=b.pattern) for b in boundary if covers(held.pattern, b.pattern)]
+    if narrower:
+        return narrower
+    return [held] if any(overlaps(b.pattern, held.pattern) for b in boundary) else []
 
 
-def allows(grants: list[Grant], action: str, resource: str = "*") -> HeldAction | None:
-    """The held action that allows `action` on `resource`, if any (unconditional allows first)."""
-    boundaries = [g for g in grants if g.kind == "permissions-boundary"]
-    if boundaries and not _boundary_allows(boundaries, action):
-        return None
-    if any(overlaps(deny, action) for deny in _unconditional_denies(grants)):
-        return None
-    exclusions = dict(_not_action_exclusions(grants))
+def effective_actions(grants: list[Grant]) -> list[HeldAction]:
+    """Held actions, each capped by the identity's permissions boundary when it has one."""
+    effective = held_actions(grants)
+    for grant in grants:
+        if grant.kind == BOUNDARY:
+            boundary = _allowed(grant, [])
+            effective = [capped for held in effective for capped in _cap(held, boundary)]
+    return effective
+
+
+def _resource_ok(patterns: tuple[str, ...], resource: str | None) -> bool:
+    return resource is None or any(covers(p, resource) for p in patterns)
+
+
+def allows(grants: list[Grant], action: str, resource: str | None = None) -> HeldAction | None:
+    """The held action that allows `action` on `resource` (None: on some resource); unconditional first."""
+    for grant in grants:
+        if grant.kind == BOUNDARY and not any(
+            covers(b.pattern, action) and _resource_ok(b.resources, resource) for b in _allowed(grant, [])
+        ):
+            return None
+    for deny in _denies(grants):
+        if any(overlaps(a, action) for a in deny.actions) and (
+            "*" in deny.resources or (resource is not None and any(covers(r, resource) for r in deny.resources))
+        ):
+            return None
     best: HeldAction | None = None
     for held in held_actions(grants):
-        if not covers(held.pattern, action) or any(overlaps(x, action) for x in exclusions.get(held.grant_uid, ())):
+        if not covers(held.pattern, action) or any(overlaps(x, action) for x in held.excluded):
             continue
-        if not any(matches(r, resource) or matches(resource, r) for r in held.resources):
+        if not _resource_ok(held.resources, resource):
             continue
         if not held.conditional:
             return held
@@ -159,11 +170,11 @@ def allows(grants: list[Grant], action: str, resource: str = "*") -> HeldAction 
 def admin_equivalent(grants: list[Grant]) -> tuple[str, HeldAction] | None:
     """Why these grants amount to administrator access (`*`, `iam:*`, or a privilege-granting write)."""
     for probe, why in (("*:*", "allows every action (*)"), ("iam:*", "allows every IAM action (iam:*)")):
-        held = allows(grants, probe)
+        held = allows(grants, probe, "*")
         if held and held.pattern.lower() in {"*", "*:*", "iam:*"} and not held.conditional:
             return why, held
     for action in sorted(PRIVILEGE_GRANTING_ACTIONS):
-        held = allows(grants, action)
-        if held and not held.conditional and "*" in held.resources:
+        held = allows(grants, action, "*")
+        if held and not held.conditional:
             return f"allows {action} on every resource, which grants privilege", held
     return None

@@ -15,6 +15,7 @@ from scanner.model import Credential, Grant, Identity, TrustKind, Workload
 from scanner.permissions import covers, held_actions
 
 NAME_FAMILY = "name"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 HUMAN_FAMILY = "human"
 
 
@@ -149,7 +150,8 @@ def _match(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
         return
     for value, extra in FACTS[signal.match_key](ctx):
         if signal.match_key == "name_regex":
-            hit = any(re.search(pattern, value) for pattern in signal.values)
+            forms = (value, _CAMEL.sub(" ", value))
+            hit = any(re.search(pattern, form) for pattern in signal.values for form in forms)
         else:
             hit = value.lower() in {v.lower() for v in signal.values}
         if hit:
