@@ -67,6 +67,7 @@ class Statement:
     actions: tuple[str, ...] = ()
     not_actions: tuple[str, ...] = ()
     resources: tuple[str, ...] = ("*",)
+    not_resources: tuple[str, ...] = ()  # NotResource: every resource except these
     conditional: bool = False
 
 
@@ -161,6 +162,7 @@ class Gap:
     reason: GapReason
     detail: str = ""
     subject_uid: str | None = None  # narrower than the scope, when the gap concerns one identity
+    target: str = ""  # the object that could not be read, when narrower than the operation (a policy ARN)
     facets: frozenset[Facet] = frozenset({Facet.SCOPE})
     region: str = ""
 

@@ -81,7 +81,7 @@ def _denies(grants: Iterable[Grant]) -> list[Statement]:
         for grant in grants
         if grant.kind != BOUNDARY
         for st in _statements(grant)
-        if st.effect is Effect.DENY and not st.conditional and st.actions
+        if st.effect is Effect.DENY and not st.conditional and st.actions and not st.not_resources
     ]
 
 
@@ -90,7 +90,8 @@ def _allowed(grant: Grant, denies: list[Statement]) -> list[HeldAction]:
     for st in _statements(grant):
         if st.effect is not Effect.ALLOW:
             continue
-        patterns, excluded = (st.actions, ()) if st.actions else (("*",), st.not_actions) if st.not_actions else ((), ())
+        patterns: tuple[str, ...] = st.actions or (("*",) if st.not_actions else ())
+        excluded: tuple[str, ...] = () if st.actions else st.not_actions
         for pattern in patterns:
             if any("*" in d.resources and any(covers(a, pattern) for a in d.actions) for d in denies):
                 continue
@@ -119,14 +120,26 @@ def held_patterns(grants: Iterable[Grant]) -> list[str]:
     return list(dict.fromkeys(held.pattern for held in held_actions(grants)))
 
 
-def _cap(held: HeldAction, boundary: list[HeldAction]) -> list[HeldAction]:
-    """The part of `held` a boundary allows: itself, the narrower boundary patterns, or nothing."""
-    if any(covers(b.pattern, held.pattern) for b in boundary):
-        return [held]
-    narrower = [replace(held, pattern=b.pattern) for b in boundary if covers(held.pattern, b.pattern)]
+def _as_policy(boundary: Grant) -> Grant:
+    """A boundary read as if it were a policy, so its own Deny and NotAction apply to it."""
+    return replace(boundary, kind="boundary-as-policy")
+
+
+def _cap(held: HeldAction, boundary: Grant) -> list[HeldAction]:
+    """What of `held` a boundary allows: itself (minus its exclusions), narrower patterns, or nothing."""
+    policy = [_as_policy(boundary)]
+    limits = held_actions(policy)
+    carve = [a for d in _denies(policy) for a in d.actions if overlaps(a, held.pattern)]
+    for limit in limits:
+        if covers(limit.pattern, held.pattern):
+            carve += [x for x in limit.excluded if overlaps(x, held.pattern)]
+            return [replace(held, excluded=tuple(dict.fromkeys((*held.excluded, *carve))))]
+    narrower = [
+        replace(held, pattern=b.pattern, excluded=b.excluded) for b in limits if covers(held.pattern, b.pattern)
+    ]
     if narrower:
         return narrower
-    return [held] if any(overlaps(b.pattern, held.pattern) for b in boundary) else []
+    return [held] if any(overlaps(b.pattern, held.pattern) for b in limits) else []
 
 
 def effective_actions(grants: list[Grant]) -> list[HeldAction]:
@@ -134,8 +147,7 @@ def effective_actions(grants: list[Grant]) -> list[HeldAction]:
     effective = held_actions(grants)
     for grant in grants:
         if grant.kind == BOUNDARY:
-            boundary = _allowed(grant, [])
-            effective = [capped for held in effective for capped in _cap(held, boundary)]
+            effective = [capped for held in effective for capped in _cap(held, grant)]
     return effective
 
 
@@ -146,9 +158,7 @@ def _resource_ok(patterns: tuple[str, ...], resource: str | None) -> bool:
 def allows(grants: list[Grant], action: str, resource: str | None = None) -> HeldAction | None:
     """The held action that allows `action` on `resource` (None: on some resource); unconditional first."""
     for grant in grants:
-        if grant.kind == BOUNDARY and not any(
-            covers(b.pattern, action) and _resource_ok(b.resources, resource) for b in _allowed(grant, [])
-        ):
+        if grant.kind == BOUNDARY and allows([_as_policy(grant)], action, resource) is None:
             return None
     for deny in _denies(grants):
         if any(overlaps(a, action) for a in deny.actions) and (
@@ -167,6 +177,14 @@ def allows(grants: list[Grant], action: str, resource: str | None = None) -> Hel
     return best
 
 
+_BROAD_IAM = re.compile(r"^arn:aws[a-z-]*:iam::[^:]*:(role|user|group|policy)/\*$", re.IGNORECASE)
+
+
+def _broad(resources: tuple[str, ...]) -> bool:
+    """Every resource, or every role, user, group or policy of an account: a privilege write there escalates."""
+    return any(r == "*" or _BROAD_IAM.match(r) for r in resources)
+
+
 def admin_equivalent(grants: list[Grant]) -> tuple[str, HeldAction] | None:
     """Why these grants amount to administrator access (`*`, `iam:*`, or a privilege-granting write)."""
     for probe, why in (("*:*", "allows every action (*)"), ("iam:*", "allows every IAM action (iam:*)")):
@@ -174,7 +192,8 @@ def admin_equivalent(grants: list[Grant]) -> tuple[str, HeldAction] | None:
         if held and held.pattern.lower() in {"*", "*:*", "iam:*"} and not held.conditional:
             return why, held
     for action in sorted(PRIVILEGE_GRANTING_ACTIONS):
-        held = allows(grants, action, "*")
-        if held and not held.conditional:
-            return f"allows {action} on every resource, which grants privilege", held
+        held = allows(grants, action)
+        if held and not held.conditional and _broad(held.resources):
+            where = "every resource" if "*" in held.resources else ", ".join(held.resources)
+            return f"allows {action} on {where}, which grants privilege", held
     return None

@@ -65,6 +65,7 @@ class AccountCollector:
         *,
         subject: str | None = None,
         region: str = "",
+        target: str = "",
     ) -> None:
         """Record a gap and log it at WARNING."""
         log.warning("aws %s %s: %s %s: %s", self.account, region, resource, reason.value, detail)
@@ -78,13 +79,14 @@ class AccountCollector:
                 facets=facets,
                 subject_uid=subject,
                 region=region,
+                target=target,
             )
         )
 
     def run(self) -> Iterator[Record]:
         """Every record of the account, then its gaps."""
         iam = self.clients.get("iam")
-        report_facets = frozenset({Facet.CREDENTIAL_USAGE, Facet.IDENTITY_USAGE})
+        report_facets = frozenset({Facet.IDENTITY_USAGE})  # key usage falls back to GetAccessKeyLastUsed
         state = self.attempt(lambda: fetch.start_credential_report(iam), "iam:GenerateCredentialReport", report_facets)
         details = self.attempt(
             lambda: fetch.account_authorization_details(iam), "iam:GetAccountAuthorizationDetails", GAAD_FACETS
@@ -92,16 +94,15 @@ class AccountCollector:
         report = self._credential_report(iam, state) if state is not None else None
         if details is not None:
             yield from self._iam_records(iam, details, report)
-        yield from self._bedrock_keys(iam)
+        user_arns = {u["UserName"]: u["Arn"] for u in details["UserDetailList"]} if details else {}
+        yield from self._bedrock_keys(iam, user_arns)
         yield from self._oidc(iam)
         yield from regional_records(self)
         yield from self.gaps
 
     def _credential_report(self, iam: Any, state: str) -> dict[str, ReportRow] | None:
         content = self.attempt(
-            lambda: fetch.credential_report(iam, state),
-            "iam:GetCredentialReport",
-            frozenset({Facet.CREDENTIAL_USAGE, Facet.IDENTITY_USAGE}),
+            lambda: fetch.credential_report(iam, state), "iam:GetCredentialReport", frozenset({Facet.IDENTITY_USAGE})
         )
         return parse_credential_report(content) if content is not None else None
 
@@ -137,7 +138,7 @@ class AccountCollector:
             book.add_gaad_policies(self.managed.ensure(self.partition, needed, self._fetch_aws_managed))
         for arn in sorted(attached - book.documents.keys()):
             detail = f"the document of {arn} could not be read; permissions it grants are unknown"
-            self.gap("iam:GetPolicyVersion", GapReason.ERROR, detail, frozenset({Facet.GRANTS}))
+            self.gap("iam:GetPolicyVersion", GapReason.ERROR, detail, frozenset({Facet.GRANTS}), target=arn)
 
     def _fetch_aws_managed(self) -> list[dict[str, Any]] | None:
         iam = self.clients.get("iam")
@@ -152,7 +153,8 @@ class AccountCollector:
         self, iam: Any, users: list[dict[str, Any]], report: dict[str, ReportRow] | None
     ) -> Iterator[Credential]:
         if report is not None:
-            users = [u for u in users if (row := report.get(u["Arn"])) is not None and row.has_keys]
+            # Report rows can be hours old: users not in it yet are listed too, never skipped unseen.
+            users = [u for u in users if (row := report.get(u["Arn"])) is None or row.has_keys]
         with ThreadPoolExecutor(max_workers=KEY_LISTING_THREADS, thread_name_prefix=f"keys-{self.account}") as pool:
             listed = list(pool.map(lambda u: (u, self._list_keys(iam, u)), users))
         for user, keys in listed:
@@ -188,7 +190,7 @@ class AccountCollector:
             last_used_service="" if service in ("N/A", None) else service,
         )
 
-    def _bedrock_keys(self, iam: Any) -> Iterator[Credential]:
+    def _bedrock_keys(self, iam: Any, user_arns: dict[str, str]) -> Iterator[Credential]:
         creds = self.attempt(
             lambda: fetch.service_specific_credentials(iam, BEDROCK),
             "iam:ListServiceSpecificCredentials",
@@ -196,7 +198,8 @@ class AccountCollector:
         )
         prefix = f"arn:{self.partition}:iam::{self.account}"
         for cred in creds or []:
-            yield service_specific_record(self.account, cred, prefix)
+            arn = user_arns.get(cred["UserName"], f"{prefix}:user/{cred['UserName']}")
+            yield service_specific_record(self.account, cred, arn)
 
     def _oidc(self, iam: Any) -> Iterator[Federation]:
         arns = self.attempt(lambda: fetch.oidc_providers(iam), "iam:ListOpenIDConnectProviders", frozenset())

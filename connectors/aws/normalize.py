@@ -248,9 +248,8 @@ def _report_slot(
     return None
 
 
-def service_specific_record(scope: str, cred: Mapping[str, Any], account_arn_prefix: str) -> Credential:
+def service_specific_record(scope: str, cred: Mapping[str, Any], user_arn: str) -> Credential:
     """A service-specific credential (a Bedrock long-term API key is one); AWS never reports its last use."""
-    user_arn = f"{account_arn_prefix}:user/{cred['UserName']}"
     cred_id = cred["ServiceSpecificCredentialId"]
     return Credential(
         uid=f"{PROVIDER}:service-specific:{cred_id}",

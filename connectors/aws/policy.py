@@ -9,10 +9,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from scanner.model import Effect, Statement, Trust, TrustKind
+from scanner.permissions import covers
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ROOT = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):root$")
-_ASSUME = re.compile(r"^sts:(assumerole\*?|assumerolewith(webidentity|saml)|\*)$|^\*$")
+ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
 
 
 def load_document(document: Any) -> dict[str, Any]:
@@ -52,6 +53,7 @@ def statements(document: Any) -> tuple[Statement, ...]:
                 actions=_as_tuple(st.get("Action")),
                 not_actions=_as_tuple(st.get("NotAction")),
                 resources=("*",) if "NotResource" in st else resources,
+                not_resources=_as_tuple(st.get("NotResource")),
                 conditional=bool(st.get("Condition")),
             )
         )
@@ -118,8 +120,8 @@ def trusts(document: Any) -> tuple[Trust, ...]:
     for st in _raw_statements(load_document(document)):
         if str(st.get("Effect", "")).lower() != "allow":
             continue
-        actions = [a.lower() for a in _as_tuple(st.get("Action"))]
-        assume = next((a for a in actions if _ASSUME.match(a)), None)
+        actions = _as_tuple(st.get("Action"))
+        assume = next((a for a in actions if any(covers(a, target) for target in ASSUME_ACTIONS)), None)
         if assume is None:
             continue
         conds, subjects = _conditions(st.get("Condition"))

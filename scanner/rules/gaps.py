@@ -33,7 +33,7 @@ def collection_gap(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
         evidence.append("affects: " + ", ".join(sorted(f.value for f in gap.facets)))
         ident = ctx.index.identities.get(gap.subject_uid) if gap.subject_uid else None
         yield self.finding(
-            key=(gap.provider, gap.scope, gap.resource, gap.region, gap.subject_uid or ""),
+            key=(gap.provider, gap.scope, gap.resource, gap.region, gap.subject_uid or "", gap.target),
             status=Status.UNKNOWN,
             title=f"Could not read {gap.resource} in {where}",
             evidence=evidence,
