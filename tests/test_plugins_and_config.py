@@ -151,3 +151,51 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, args: tuple[str, .
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+REGISTRY_ERRORS = {
+    "bad-status": (
+        "version: 1\nagents:\n  - id: a\n    owner: o@x.io\n    purpose: p\n    status: enabled\n    identities: [x]\n",
+        6,
+        "status",
+    ),
+    "missing-owner": (
+        "version: 1\nagents:\n  - id: a\n    purpose: p\n    status: active\n    identities: [x]\n",
+        3,
+        "owner",
+    ),
+    "retired-without-date": (
+        "version: 1\nagents:\n  - id: a\n    owner: o@x.io\n    purpose: p\n    status: retired\n    identities: [x]\n",
+        6,
+        "retired_on",
+    ),
+    "unknown-key": (
+        "version: 1\nagents:\n  - id: a\n    owner: o@x.io\n    purpose: p\n    status: active\n"
+        "    identities: [x]\n    ownr: z\n",
+        8,
+        "ownr",
+    ),
+    "bad-date": (
+        "version: 1\nagents:\n  - id: a\n    owner: o@x.io\n    purpose: p\n    status: active\n"
+        "    expires: 2027-02-30\n    identities: [x]\n",
+        7,
+        "expires",
+    ),
+    "placeholder-owner": (
+        "version: 1\nagents:\n  - id: a\n    owner: <OWNER>\n    purpose: p\n    status: active\n    identities: [x]\n",
+        4,
+        "owner",
+    ),
+    "yaml-syntax": ("version: 1\nagents:\n  - id: a\n   owner: [\n", 4, ""),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REGISTRY_ERRORS))
+def test_every_registry_error_kind_exits_2_naming_file_and_line(tmp_path: Path, kind: str) -> None:
+    text, line, field = REGISTRY_ERRORS[kind]
+    (tmp_path / "agents.yaml").write_text(text)
+    for args in (("registry", "validate", "agents.yaml"), ("scan", "--registry", "agents.yaml", "--out", "out")):
+        done = run_cli(*args, cwd=tmp_path)
+        assert done.returncode == 2, (kind, args, done.stderr)
+        assert f"agents.yaml:{line}:" in done.stderr and field in done.stderr, (kind, done.stderr)
+        assert not (tmp_path / "out").exists()
