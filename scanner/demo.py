@@ -1,26 +1,40 @@
-"""`shadowsweep demo`: an emulated AWS organization on loopback, scanned against a sample registry."""
+"""`shadowsweep demo`: an emulated AWS organization and Entra tenant on loopback, scanned against a sample registry."""
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from scanner.config import ScanSettings, Settings
 from scanner.errors import PluginError
 from scanner.output import write_atomic
-from scanner.plugins import install_hint, missing_requirements
+from scanner.plugins import Connector, install_hint, missing_requirements
 from scanner.registry import load_registry
 from scanner.runner import Prepared, run_and_write
 
 DEMO_ROLE = "OrganizationAccountAccessRole"
 
 
-def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:
-    """Start the emulator, seed the estate, write the registry, scan, and write the reports."""
-    missing = missing_requirements(("boto3", "moto"))
-    if missing:
-        raise PluginError(f"the demo needs {', '.join(missing)}: {install_hint('demo')}")
+class DemoCredential:
+    """An azure-identity-shaped credential for the loopback Graph emulator; no real token exists."""
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("demo-token-for-the-local-emulator", int(time.time()) + 3600)
+
+    async def close(self) -> None:
+        return None
+
+
+@contextlib.contextmanager
+def _aws(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
     import boto3
 
     from connectors.aws import AwsConnector, AwsSettings
@@ -28,19 +42,42 @@ def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:
     from connectors.aws.emulator import AwsEmulator
 
     with AwsEmulator() as emulator:
-        if not quiet:
-            click.echo(f"emulated AWS organization on {emulator.url} (moto, in this process)", err=True)
-        org = seed_demo_org(emulator)
-        registry_path = out / "agents.yaml"
-        write_atomic(registry_path, org.registry_yaml.encode("utf-8"), mode=0o644)
+        say(f"emulated AWS organization on {emulator.url} (moto, in this process)")
+        org = seed_demo_org(emulator, now=now)
         connector = AwsConnector(
             AwsSettings(organization_role=DEMO_ROLE, regions=("us-east-1",), endpoint_url=emulator.url),
             session_factory=lambda: boto3.Session(
                 aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1"
             ),
         )
+        yield connector, org.registry_yaml
+
+
+@contextlib.contextmanager
+def _entra(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
+    from connectors.entra import EntraConnector, EntraSettings
+    from connectors.entra.demo_tenant import demo_tenant
+    from connectors.entra.emulator import GraphEmulator
+
+    tenant, fragment = demo_tenant(now)
+    with GraphEmulator(tenant) as emulator:
+        say(f"emulated Microsoft Graph tenant on {emulator.url} (in this process)")
+        yield EntraConnector(EntraSettings(graph_endpoint=emulator.url), credential=DemoCredential()), fragment
+
+
+def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:
+    """Start the emulators, seed the estate, write the registry, scan, and write the reports."""
+    missing = missing_requirements(("boto3", "moto", "msgraph", "azure.identity"))
+    if missing:
+        raise PluginError(f"the demo needs {', '.join(missing)}: {install_hint('demo')}")
+    now = datetime.now(UTC)
+    say = (lambda _: None) if quiet else (lambda line: click.echo(line, err=True))
+    with _aws(now, say) as (aws, aws_registry), _entra(now, say) as (entra, entra_registry):
+        registry_path = out / "agents.yaml"
+        text = aws_registry.rstrip("\n") + "\n" + entra_registry
+        write_atomic(registry_path, text.encode("utf-8"), mode=0o644)
         settings = Settings(scan=ScanSettings(registry=registry_path, out=out, formats=("json", "html")))
-        prepared = Prepared(settings=settings, registry=load_registry(registry_path), connectors=[connector])
+        prepared = Prepared(settings=settings, registry=load_registry(registry_path), connectors=[aws, entra])
         report = run_and_write(prepared, quiet=quiet)
         if not quiet:
             click.echo(f"sample registry: {registry_path}")

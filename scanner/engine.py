@@ -16,8 +16,8 @@ from scanner.config import ConfigSection, ScanSettings, Settings
 from scanner.coverage import Coverage
 from scanner.graph import build_graph
 from scanner.index import RecordIndex, build_index
-from scanner.model import Record, ScopeReport
-from scanner.plugins import Connector, load_connector_class, load_rule_modules
+from scanner.model import Identity, Record, ScopeReport
+from scanner.plugins import Connector, PeopleDirectory, load_connector_class, load_rule_modules
 from scanner.registry import AgentRecord, Registry
 from scanner.rules import RULES, Finding, RuleContext, run_rules
 from scanner.signals import Verdict, classify
@@ -76,6 +76,17 @@ def collect(connectors: Sequence[Connector], max_workers: int, progress: Progres
     return records
 
 
+def lookup_owners(connectors: Sequence[Connector], registry: Registry, records: list[Record]) -> list[Record]:
+    """Ask directory connectors about registry owners the scan has not already seen."""
+    seen = {n for r in records if isinstance(r, Identity) for n in (r.uid, *r.native_ids)}
+    wanted = sorted({rec.owner for rec in registry.records if rec.owner and rec.owner not in seen})
+    found: list[Record] = []
+    for connector in connectors:
+        if wanted and isinstance(connector, PeopleDirectory):
+            found.extend(connector.lookup_people(wanted))
+    return found
+
+
 def _collect_scope(connector: Connector, scope: str) -> list[Record]:
     log.debug("collecting %s scope %s", connector.name, scope)
     return list(connector.collect(scope))
@@ -125,6 +136,7 @@ def run_scan(
     registry = registry or Registry.empty()
     connectors = list(connectors) if connectors is not None else build_connectors(settings)
     records = collect(connectors, settings.scan.max_workers, progress)
+    records += lookup_owners(connectors, registry, records)
     index, graph, coverage, verdicts, matches, findings, evaluated = evaluate(records, settings.scan, registry, now)
     log.info("scan finished: %d identities, %d findings", len(index.identities), len(findings))
     return ScanResult(

@@ -142,8 +142,21 @@ def federation_edges(index: RecordIndex) -> Iterator[Edge]:
             )
 
 
+def ownership_edges(index: RecordIndex) -> Iterator[Edge]:
+    """OWNS edges: an owner can add credentials to what it owns, so it controls it."""
+    for ident in index.identities.values():
+        for owner in ident.owners:
+            source = index.resolve(owner) or owner
+            yield Edge(
+                source=source,
+                target=ident.uid,
+                relation=Relation.OWNS,
+                reason=f"owner of {ident.kind} {ident.name}: can add credentials to it and act as it",
+            )
+
+
 Correlator = Callable[[RecordIndex], Iterator[Edge]]
-CORRELATORS: tuple[Correlator, ...] = (assume_role_edges, federation_edges)
+CORRELATORS: tuple[Correlator, ...] = (assume_role_edges, federation_edges, ownership_edges)
 
 
 def build_graph(index: RecordIndex, correlators: tuple[Correlator, ...] = CORRELATORS) -> nx.MultiDiGraph:

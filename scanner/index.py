@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from scanner.model import Credential, Federation, Gap, Grant, Identity, Record, ScopeReport, Workload
+from scanner.model import Absent, Credential, Federation, Gap, Grant, Identity, Record, ScopeReport, Workload
 from scanner.signals import IdentityContext
 
 
@@ -24,6 +24,7 @@ class RecordIndex:
     by_native_id: dict[str, str] = field(default_factory=dict)
     contexts: dict[str, IdentityContext] = field(default_factory=dict)
     by_scope: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    absent: dict[str, Absent] = field(default_factory=dict)
 
     def add(self, record: Record) -> None:
         """File one record; a later record with the same uid replaces the earlier one."""
@@ -43,6 +44,8 @@ class RecordIndex:
                 self.federations[record.uid] = record
             case Gap():
                 self.gaps.append(record)
+            case Absent():
+                self.absent[record.identifier] = record
             case ScopeReport():
                 self.scope_reports.append(record)
 
@@ -56,8 +59,9 @@ class RecordIndex:
             if grant.subject_uid in self.contexts:
                 self.contexts[grant.subject_uid].grants.append(grant)
         for wl in self.workloads.values():
-            if wl.runs_as_uid in self.contexts:
-                self.contexts[wl.runs_as_uid].workloads.append(wl)
+            runs_as = self.resolve(wl.runs_as_uid)
+            if runs_as is not None:
+                self.contexts[runs_as].workloads.append(wl)
 
     def resolve(self, identifier: str) -> str | None:
         """The uid of the identity an exact uid or native id names."""

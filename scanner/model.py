@@ -88,6 +88,8 @@ class Identity:
     description: str = ""
     tags: Mapping[str, str] = field(default_factory=dict)
     trusts: tuple[Trust, ...] = ()
+    owners: tuple[str, ...] = ()  # uids or native ids of principals that own (can add credentials to) it
+    sponsors: tuple[str, ...] = ()  # people accountable for it in the provider (Entra agent sponsors)
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -123,6 +125,7 @@ class Grant:
     name: str = ""
     permissions: tuple[str, ...] = ()  # allowed action patterns, for display and drift
     statements: tuple[Statement, ...] = ()  # precise form, when the provider has one
+    attributes: Mapping[str, Any] = field(default_factory=dict)  # normalized facts, e.g. consent type
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -168,6 +171,16 @@ class Gap:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Absent:
+    """An identifier a directory was asked about and answered 'no such object': proven absence."""
+
+    provider: str
+    scope: str
+    identifier: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ScopeReport:
     """Emitted once per scope a connector visited: its API call count."""
 
@@ -178,4 +191,4 @@ class ScopeReport:
     label: str = ""  # e.g. an account name
 
 
-Record = Identity | Credential | Grant | Workload | Federation | Gap | ScopeReport
+Record = Identity | Credential | Grant | Workload | Federation | Gap | Absent | ScopeReport

@@ -33,6 +33,22 @@ PRIVILEGE_GRANTING_ACTIONS = frozenset(
 )
 
 
+# Entra roles and Graph application permissions with a direct path to Global Administrator (Tier 0).
+ENTRA_TIER0 = frozenset(
+    {
+        "Global Administrator",
+        "Privileged Role Administrator",
+        "Privileged Authentication Administrator",
+        "Application Administrator",
+        "Cloud Application Administrator",
+        "RoleManagement.ReadWrite.Directory",
+        "AppRoleAssignment.ReadWrite.All",
+        "Application.ReadWrite.All",
+    }
+)
+TIER0_KINDS = frozenset({"directory-role", "app-role"})
+
+
 @lru_cache(maxsize=65536)
 def _glob(pattern: str) -> re.Pattern[str]:
     """An IAM wildcard pattern as a regex over patterns: `?` never stands for a `*` of the other side."""
@@ -191,6 +207,13 @@ def admin_equivalent(grants: list[Grant]) -> tuple[str, HeldAction] | None:
         held = allows(grants, probe, "*")
         if held and held.pattern.lower() in {"*", "*:*", "iam:*"} and not held.conditional:
             return why, held
+    for grant in grants:
+        if grant.kind in TIER0_KINDS:
+            for name in sorted(ENTRA_TIER0 & set(grant.permissions)):
+                held = HeldAction(
+                    pattern=name, grant_uid=grant.uid, grant_name=grant.name, conditional=False, resources=("*",)
+                )
+                return f"holds {name}, a direct path to Global Administrator", held
     for action in sorted(PRIVILEGE_GRANTING_ACTIONS):
         held = allows(grants, action)
         if held and not held.conditional and _broad(held.resources):

@@ -49,6 +49,15 @@ class Connector(Protocol):
         ...
 
 
+@runtime_checkable
+class PeopleDirectory(Protocol):
+    """Optional capability: a connector that can say whether named people exist and are enabled."""
+
+    def lookup_people(self, identifiers: list[str]) -> Iterator[Record]:
+        """User identities found, Absent for proven absences, Gap where it could not look."""
+        ...
+
+
 class Renderer(Protocol):
     """Turns the canonical report dict into the bytes of one output file."""
 

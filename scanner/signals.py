@@ -116,6 +116,27 @@ def _facts_name(ctx: IdentityContext) -> Iterator[Fact]:
     yield ctx.identity.name, {}
 
 
+def _attribute(name: str) -> Callable[[IdentityContext], Iterator[Fact]]:
+    def facts(ctx: IdentityContext) -> Iterator[Fact]:
+        value = ctx.identity.attributes.get(name)
+        if isinstance(value, str) and value:
+            yield value, {}
+
+    return facts
+
+
+def _facts_publisher_domain(ctx: IdentityContext) -> Iterator[Fact]:
+    for domain in ctx.identity.attributes.get("domains") or []:
+        yield str(domain), {}
+
+
+def _facts_ai_resource(ctx: IdentityContext) -> Iterator[Fact]:
+    for grant in ctx.grants:
+        app = grant.attributes.get("resource_app_id")
+        if isinstance(app, str) and app:
+            yield app, {"grant": grant.name}
+
+
 def _facts_human(ctx: IdentityContext) -> Iterator[Fact]:
     if ctx.identity.human:
         yield "true", {"value": "a person signs in as it (console password or interactive sign-in)"}
@@ -130,7 +151,12 @@ FACTS: dict[str, Callable[[IdentityContext], Iterator[Fact]]] = {
     "last_used_service": _facts_last_used_service,
     "name_regex": _facts_name,
     "human": _facts_human,
+    "odata_type": _attribute("odata_type"),
+    "app_id": _attribute("app_id"),
+    "publisher_domain": _facts_publisher_domain,
+    "ai_resource_app": _facts_ai_resource,
 }
+SUFFIX_KEYS = frozenset({"publisher_domain"})  # a value matches an entry or any subdomain of it
 
 
 def _match_ai_action(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
@@ -152,6 +178,8 @@ def _match(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
         if signal.match_key == "name_regex":
             forms = (value, _CAMEL.sub(" ", value))
             hit = any(re.search(pattern, form) for pattern in signal.values for form in forms)
+        elif signal.match_key in SUFFIX_KEYS:
+            hit = any(value.lower() == v.lower() or value.lower().endswith("." + v.lower()) for v in signal.values)
         else:
             hit = value.lower() in {v.lower() for v in signal.values}
         if hit:

@@ -173,6 +173,11 @@ def run_rules(ctx: RuleContext, rules: Iterable[Rule]) -> list[Finding]:
 
 def judge_absence(ctx: RuleContext, identifier: str) -> tuple[str, list[Gap]]:
     """Whether a missing identifier is truly absent ('absent'), hidden by a gap ('unknown'), or out of scope."""
+    if identifier in ctx.index.absent:
+        return "absent", []
+    looked = [g for g in ctx.index.gaps if g.target == identifier and Facet.DIRECTORY in g.facets]
+    if looked:
+        return "unknown", looked
     inferred = infer_scope(identifier)
     if inferred is None:
         return "unscanned", []
