@@ -213,7 +213,7 @@ def admin_equivalent(grants: list[Grant]) -> tuple[str, HeldAction] | None:
                 held = HeldAction(
                     pattern=name, grant_uid=grant.uid, grant_name=grant.name, conditional=False, resources=("*",)
                 )
-                return f"holds {name}, a direct path to Global Administrator", held
+                return f"holds {name} (Tier 0: a direct path to Global Administrator)", held
     for action in sorted(PRIVILEGE_GRANTING_ACTIONS):
         held = allows(grants, action)
         if held and not held.conditional and _broad(held.resources):

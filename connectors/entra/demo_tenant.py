@@ -150,8 +150,21 @@ def _sales_copilot(d: _Demo) -> ServicePrincipal:
     )
     t.assign_app_role(sp, d.graph, "Mail.Read", created=d.ago(10))
     t.assign_app_role(sp, d.graph, "Sites.Read.All", created=d.ago(10))
+    # It calls Azure OpenAI: admin consent to Azure Cognitive Services' user_impersonation.
+    t.consent(sp, _cognitive_services(t), ["user_impersonation"])
     t.record_sign_in(sp.app_id, d.ago(3))
     return sp
+
+
+def _cognitive_services(t: Tenant) -> ServicePrincipal:
+    """Microsoft's Azure Cognitive Services resource (Azure OpenAI and AI services authenticate against it)."""
+    return t.add_service_principal(
+        "Azure Cognitive Services",
+        app_id="7d312290-28c8-473c-a0ed-8e53749b6d6d",
+        app_owner_organization_id=MICROSOFT_TENANT_ID,
+        publisher_name="Microsoft Services",
+        service_principal_type="Application",
+    )
 
 
 def _ops_automation(d: _Demo, sales_copilot: ServicePrincipal) -> None:

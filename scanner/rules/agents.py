@@ -38,6 +38,20 @@ def _could_be_agent(ctx: RuleContext, uid: str) -> list[Gap]:
     return []
 
 
+def _access_lines(ctx: RuleContext, uid: str, limit: int = 5) -> list[str]:
+    """What the agent can do, so a reviewer sees the blast radius next to the verdict."""
+    context = ctx.index.contexts[uid]
+    lines = [
+        f"holds {g.name}: {', '.join(g.permissions[:8]) or 'no listed permissions'}" for g in context.grants[:limit]
+    ]
+    if len(context.grants) > limit:
+        lines.append(f"... and {len(context.grants) - limit} more grants")
+    active = [c for c in context.credentials if c.active]
+    if active:
+        lines.append(f"{len(active)} active credential(s): " + ", ".join(f"{c.kind} {c.native_id}" for c in active[:5]))
+    return lines
+
+
 @rule(
     id="unregistered-agent",
     title="AI agent with no registry record (shadow AI)",
@@ -54,6 +68,7 @@ def unregistered_agent(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
         verdict = ctx.verdicts[uid]
         lines = [f"agent score {verdict.score:.2f} (threshold {ctx.settings.agent_threshold:.2f})"]
         lines += [f"{ev.signal} ({ev.weight:+.2f}): {ev.detail}" for ev in verdict.evidence]
+        lines += _access_lines(ctx, uid)
         lines.append("no registry record names its uid or any native id")
         if verdict.is_agent:
             yield self.finding(key=(uid,), identity=ident, evidence=lines)
