@@ -18,11 +18,12 @@ from kiota_abstractions.authentication.base_bearer_token_authentication_provider
     BaseBearerTokenAuthenticationProvider,
 )
 from kiota_abstractions.method import Method
+from kiota_abstractions.request_option import RequestOption
 from kiota_abstractions.request_information import RequestInformation
 from kiota_http.kiota_client_factory import KiotaClientFactory
 from kiota_http.middleware import BaseMiddleware
 from kiota_http.middleware.options import RetryHandlerOption
-from msgraph import GraphRequestAdapter
+from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph_core import GraphClientFactory
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,9 @@ class GraphClient:
         """An adapter with the Graph middleware (retry honours Retry-After) plus our call counter."""
         client = cls.__new__(cls)
         client.root, client.calls = root.rstrip("/"), 0
-        options = {RetryHandlerOption.get_key(): RetryHandlerOption(delay=1.0, max_retries=max_retries)}
+        options: dict[str, RequestOption] = {
+            RetryHandlerOption.get_key(): RetryHandlerOption(delay=1.0, max_retries=max_retries)
+        }
         middleware = KiotaClientFactory.get_default_middleware(options) + [_Counter(client._tally)]
         http = GraphClientFactory.create_with_custom_middleware(middleware)
         client.adapter = GraphRequestAdapter(auth, client=http)
