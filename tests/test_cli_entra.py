@@ -172,3 +172,24 @@ def test_bearer_token_never_reaches_logs_or_reports(
     assert " DEBUG " in done.stderr
     texts = [done.stdout, done.stderr, *(p.read_text() for p in (tmp_path / "out").iterdir())]
     assert not any(TOKEN_CANARY in text or TOKEN_CANARY[:40] in text for text in texts)
+
+
+def test_registry_owners_are_looked_up_in_the_directory(
+    graph: tuple[GraphEmulator, str], emu: GraphEmulator, tmp_path: Path
+) -> None:
+    """An owner who left is a finding; one in a domain this tenant does not own is not judged at all."""
+    deployer = next(sp for sp in emu.tenant.service_principals if sp.display_name == "agent-deployer")
+    chatgpt = next(sp for sp in emu.tenant.service_principals if sp.display_name == "ChatGPT")
+    registry = (
+        f"  - id: deployer\n    owner: gone.person@contoso.example\n    purpose: deploys\n    status: active\n"
+        f"    identities: [{deployer.app_id}]\n"
+        f"  - id: chat\n    owner: someone@partner.example\n    purpose: chat\n    status: active\n"
+        f"    identities: [{chatgpt.id}]\n"
+    )
+    assert scan(tmp_path, emu, registry).returncode == 0
+    report = report_of(tmp_path)
+    owners = {f["registry_id"]: f for f in report["findings"] if f["rule"] == "agent-without-owner"}
+    assert owners["deployer"]["status"] == "fail" and "not found" in owners["deployer"]["evidence"][0]
+    assert "chat" not in owners
+    lookups = [r for r in emu.requests() if r.in_batch and r.path == "/users"]
+    assert len(lookups) == 1 and "gone.person" in lookups[0].query

@@ -100,7 +100,7 @@ class EntraConnector:
         if client is None:
             return [self._auth_gap(scope), ScopeReport(provider="entra", connector="entra", scope=scope, api_calls=0)]
         try:
-            snapshot, gaps = await fetch_tenant(client, scope)
+            snapshot, gaps = await fetch_tenant(client, scope, expected=self.settings.tenant_id)
         finally:
             await closer()
         self.tenant_id, self.domains = snapshot.tenant_id, snapshot.domains

@@ -18,8 +18,8 @@ from kiota_abstractions.authentication.base_bearer_token_authentication_provider
     BaseBearerTokenAuthenticationProvider,
 )
 from kiota_abstractions.method import Method
-from kiota_abstractions.request_option import RequestOption
 from kiota_abstractions.request_information import RequestInformation
+from kiota_abstractions.request_option import RequestOption
 from kiota_http.kiota_client_factory import KiotaClientFactory
 from kiota_http.middleware import BaseMiddleware
 from kiota_http.middleware.options import RetryHandlerOption

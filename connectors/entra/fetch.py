@@ -130,27 +130,39 @@ async def _collections(f: TenantFetch) -> dict[str, Any]:
     return dict(zip(jobs, results, strict=True))
 
 
+def _people_paths(snap: Snapshot) -> list[tuple[str, str, str]]:
+    """(object id, path template, path) for owners and sponsors of Agent ID objects."""
+    wanted: list[tuple[str, str, str]] = []
+    for sp in snap.service_principals:
+        kind = sp.get("@odata.type")
+        if kind in AGENT_TYPES:
+            wanted.append((sp["id"], "/servicePrincipals/{id}/owners", f"/servicePrincipals/{sp['id']}/owners"))
+        if kind == "#microsoft.graph.agentIdentity":
+            template = "/servicePrincipals/{id}/microsoft.graph.agentIdentity/sponsors"
+            wanted.append((sp["id"], template, template.replace("{id}", sp["id"])))
+    for app in snap.applications:
+        if app.get("@odata.type") == "#microsoft.graph.agentIdentityBlueprint":
+            template = "/applications/{id}/microsoft.graph.agentIdentityBlueprint/sponsors"
+            wanted.append((app["id"], template, template.replace("{id}", app["id"])))
+    return wanted
+
+
 async def _agent_people(f: TenantFetch, snap: Snapshot) -> None:
-    """Sponsors and owners of agent identities, read in $batch requests of 20."""
-    agents = [sp for sp in snap.service_principals if sp.get("@odata.type") in AGENT_TYPES]
-    paths = [f"/servicePrincipals/{sp['id']}/owners?$select={PERSON_FIELDS}" for sp in agents]
-    paths += [
-        f"/servicePrincipals/{sp['id']}/microsoft.graph.agentIdentity/sponsors?$select={PERSON_FIELDS}"
-        for sp in agents
-        if sp.get("@odata.type") == "#microsoft.graph.agentIdentity"
-    ]
-    if not paths:
+    """Owners and sponsors of agent identities and blueprints, read in $batch requests of 20."""
+    wanted = _people_paths(snap)
+    if not wanted:
         return
-    answers = await f.guarded("/$batch", f.client.batch_get(paths), PEOPLE)
-    for path, (status, body) in zip(paths, answers or [], strict=False):
-        sp_id = path.split("/")[2]
+    paths = [f"{path}?$select={PERSON_FIELDS}" for _, _, path in wanted]
+    answers = await f.guarded("/$batch", f.client.batch_get(paths), PEOPLE) or []
+    for (object_id, template, path), (status, body) in zip(wanted, answers, strict=False):
         if status >= 400:
             error = (body or {}).get("error", {})
-            f.gap(path.split("?")[0], GraphError(status, error.get("code", ""), error.get("message", ""), path), PEOPLE)
+            failure = GraphError(status, error.get("code", ""), error.get("message", ""), path)
+            f.gap(template, failure, PEOPLE, target=object_id)
             continue
         objects = (body or {}).get("value", [])
-        target = snap.sponsors if "sponsors" in path else snap.owners
-        target.setdefault(sp_id, []).extend(o["id"] for o in objects)
+        target = snap.sponsors if template.endswith("sponsors") else snap.owners
+        target.setdefault(object_id, []).extend(o["id"] for o in objects)
         _remember_people(snap, objects)
 
 
@@ -176,11 +188,17 @@ def _fill(snap: Snapshot, found: dict[str, Any]) -> None:
         snap.sign_ins = {a.get("appId", ""): a for a in found["sign_ins"]}
 
 
-async def fetch_tenant(client: GraphClient, tenant_hint: str) -> tuple[Snapshot, list[Gap]]:
+async def fetch_tenant(
+    client: GraphClient, tenant_hint: str, *, expected: str | None = None
+) -> tuple[Snapshot, list[Gap]]:
     """Everything shadowsweep reads from one tenant, and the gaps where it could not read."""
     f = TenantFetch(client=client, tenant_id=tenant_hint)
     orgs = await f.listing("/organization", {"$select": "id,displayName,verifiedDomains"}, frozenset())
     org = (orgs or [{}])[0]
+    if expected and org.get("id") and org["id"] != expected:
+        wrong = GraphError(403, "WrongTenant", f"the token is for tenant {org['id']}, not {expected}", "/organization")
+        f.gap("/organization", wrong, ALL_FACETS)
+        return Snapshot(tenant_id=expected), f.gaps
     f.tenant_id = org.get("id") or tenant_hint
     f.gaps = [replace(gap, scope=f.tenant_id) for gap in f.gaps]
     snap = Snapshot(tenant_id=f.tenant_id, domains=tuple(d["name"] for d in org.get("verifiedDomains", [])))

@@ -122,7 +122,7 @@ def _sp_identity(sp: dict[str, Any], app: dict[str, Any] | None, snap: Snapshot)
         tags={str(t): "" for t in sp.get("tags") or []},
         trusts=_trusts(snap.federated.get(app["id"], [])) if app else (),
         owners=tuple(snap.owners.get(sp["id"], []) + (snap.owners.get(app["id"], []) if app else [])),
-        sponsors=tuple(snap.sponsors.get(sp["id"], [])),
+        sponsors=tuple(snap.sponsors.get(sp["id"], []) + (snap.sponsors.get(app["id"], []) if app else [])),
         attributes={
             "app_id": sp.get("appId", ""),
             "app_owner_class": owner_class(sp, snap.tenant_id),
@@ -150,6 +150,7 @@ def _app_identity(app: dict[str, Any], snap: Snapshot) -> Identity:
         tags={str(t): "" for t in app.get("tags") or []},
         trusts=_trusts(snap.federated.get(app["id"], [])),
         owners=tuple(snap.owners.get(app["id"], [])),
+        sponsors=tuple(snap.sponsors.get(app["id"], [])),
         attributes={
             "app_id": app.get("appId", ""),
             "app_owner_class": "tenant",
