@@ -31,6 +31,8 @@ class Signal:
     match_key: str
     values: tuple[str, ...]
     detail: str
+    lowered: frozenset[str] = frozenset()
+    patterns: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -177,11 +179,12 @@ def _match(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
     for value, extra in FACTS[signal.match_key](ctx):
         if signal.match_key == "name_regex":
             forms = (value, _CAMEL.sub(" ", value))
-            hit = any(re.search(pattern, form) for pattern in signal.values for form in forms)
+            hit = any(pattern.search(form) for pattern in signal.patterns for form in forms)
         elif signal.match_key in SUFFIX_KEYS:
-            hit = any(value.lower() == v.lower() or value.lower().endswith("." + v.lower()) for v in signal.values)
+            low = value.lower()
+            hit = low in signal.lowered or any(low.endswith("." + v) for v in signal.lowered)
         else:
-            hit = value.lower() in {v.lower() for v in signal.values}
+            hit = value.lower() in signal.lowered
         if hit:
             yield {"value": value, **extra}
 
@@ -199,6 +202,8 @@ def _parse_signal(raw: dict[str, Any]) -> Signal:
         match_key=key,
         values=tuple(str(v) for v in values),
         detail=raw["detail"],
+        lowered=frozenset(str(v).lower() for v in values),
+        patterns=tuple(re.compile(str(v)) for v in values) if key == "name_regex" else (),
     )
 
 
