@@ -43,14 +43,14 @@ class Edge:
 def _record_edges(index: RecordIndex) -> Iterator[Edge]:
     for cred in index.credentials.values():
         yield Edge(
-            source=cred.identity_uid,
+            source=index.resolve(cred.identity_uid) or cred.identity_uid,
             target=cred.uid,
             relation=Relation.HAS_CREDENTIAL,
             reason=f"{cred.kind} {cred.native_id or cred.uid} belongs to it",
         )
     for grant in index.grants.values():
         yield Edge(
-            source=grant.subject_uid,
+            source=index.resolve(grant.subject_uid) or grant.subject_uid,
             target=grant.uid,
             relation=Relation.HAS_GRANT,
             reason=f"{grant.kind} {grant.name or grant.target}",
@@ -88,6 +88,8 @@ def assume_role_edges(index: RecordIndex) -> Iterator[Edge]:
     for role in index.identities.values():
         role_arn = _arn_of(role)
         for trust in role.trusts:
+            if not trust.action.lower().startswith(("sts:", "*")):
+                continue  # not AWS role assumption (GCP impersonation has its own correlator)
             if trust.kind is TrustKind.PRINCIPAL:
                 yield from _principal_trust(index, candidates, role, role_arn, trust.principal)
             elif trust.kind in (TrustKind.ACCOUNT, TrustKind.ANYONE):
@@ -142,6 +144,19 @@ def federation_edges(index: RecordIndex) -> Iterator[Edge]:
             )
 
 
+def impersonation_edges(index: RecordIndex) -> Iterator[Edge]:
+    """CAN_IMPERSONATE edges: a role on an identity's own policy that lets a member act as it (GCP)."""
+    for ident in index.identities.values():
+        for trust in ident.trusts:
+            if trust.kind is TrustKind.PRINCIPAL and trust.action.startswith("roles/iam."):
+                yield Edge(
+                    source=index.resolve(trust.principal) or trust.principal,
+                    target=ident.uid,
+                    relation=Relation.CAN_IMPERSONATE,
+                    reason=f"{trust.principal} holds {trust.action} on {ident.name}",
+                )
+
+
 def ownership_edges(index: RecordIndex) -> Iterator[Edge]:
     """OWNS edges: an owner can add credentials to what it owns, so it controls it."""
     for ident in index.identities.values():
@@ -156,7 +171,7 @@ def ownership_edges(index: RecordIndex) -> Iterator[Edge]:
 
 
 Correlator = Callable[[RecordIndex], Iterator[Edge]]
-CORRELATORS: tuple[Correlator, ...] = (assume_role_edges, federation_edges, ownership_edges)
+CORRELATORS: tuple[Correlator, ...] = (assume_role_edges, federation_edges, ownership_edges, impersonation_edges)
 
 
 def build_graph(index: RecordIndex, correlators: tuple[Correlator, ...] = CORRELATORS) -> nx.MultiDiGraph:

@@ -53,11 +53,13 @@ class RecordIndex:
         """Attach credentials, grants and workloads to their identities."""
         self.contexts = {uid: IdentityContext(identity=ident) for uid, ident in self.identities.items()}
         for cred in self.credentials.values():
-            if cred.identity_uid in self.contexts:
-                self.contexts[cred.identity_uid].credentials.append(cred)
+            owner = self.resolve(cred.identity_uid)
+            if owner is not None:
+                self.contexts[owner].credentials.append(cred)
         for grant in self.grants.values():
-            if grant.subject_uid in self.contexts:
-                self.contexts[grant.subject_uid].grants.append(grant)
+            subject = self.resolve(grant.subject_uid)
+            if subject is not None:
+                self.contexts[subject].grants.append(grant)
         for wl in self.workloads.values():
             runs_as = self.resolve(wl.runs_as_uid)
             if runs_as is not None:

@@ -139,6 +139,18 @@ def _facts_ai_resource(ctx: IdentityContext) -> Iterator[Fact]:
             yield app, {"grant": grant.name}
 
 
+def _facts_ai_role(ctx: IdentityContext) -> Iterator[Fact]:
+    for grant in ctx.grants:
+        for role in grant.permissions:
+            if role.startswith("roles/"):
+                yield role, {"grant": grant.name}
+
+
+def _facts_api_target(ctx: IdentityContext) -> Iterator[Fact]:
+    for target in ctx.identity.attributes.get("api_targets") or []:
+        yield str(target), {}
+
+
 def _facts_human(ctx: IdentityContext) -> Iterator[Fact]:
     if ctx.identity.human:
         yield "true", {"value": "a person signs in as it (console password or interactive sign-in)"}
@@ -157,7 +169,12 @@ FACTS: dict[str, Callable[[IdentityContext], Iterator[Fact]]] = {
     "app_id": _attribute("app_id"),
     "publisher_domain": _facts_publisher_domain,
     "ai_resource_app": _facts_ai_resource,
+    "principal_type": _attribute("principal_type"),
+    "service_agent": _attribute("service_agent"),
+    "ai_role": _facts_ai_role,
+    "api_target": _facts_api_target,
 }
+GLOB_KEYS = frozenset({"ai_role"})  # entries may carry IAM-style wildcards
 SUFFIX_KEYS = frozenset({"publisher_domain"})  # a value matches an entry or any subdomain of it
 
 
@@ -180,6 +197,8 @@ def _match(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
         if signal.match_key == "name_regex":
             forms = (value, _CAMEL.sub(" ", value))
             hit = any(pattern.search(form) for pattern in signal.patterns for form in forms)
+        elif signal.match_key in GLOB_KEYS:
+            hit = any(covers(v, value) for v in signal.values)
         elif signal.match_key in SUFFIX_KEYS:
             low = value.lower()
             hit = low in signal.lowered or any(low.endswith("." + v) for v in signal.lowered)
