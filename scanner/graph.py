@@ -66,7 +66,8 @@ class _AssumeCandidates:
         self.grants: dict[str, list[Grant]] = {}
         self.by_scope: dict[str, list[str]] = {}
         for uid, ctx in index.contexts.items():
-            if allows(ctx.grants, "sts:AssumeRole"):
+            # Only policy documents can allow sts:AssumeRole; role bindings and consents never do.
+            if any(g.statements for g in ctx.grants) and allows(ctx.grants, "sts:AssumeRole"):
                 self.grants[uid] = ctx.grants
                 self.by_scope.setdefault(ctx.identity.scope, []).append(uid)
 
