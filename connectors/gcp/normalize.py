@@ -55,7 +55,7 @@ def _principal_identity(member: str, scope: str) -> Identity:
         provider=PROVIDER,
         kind="agent_identity" if agent else "principal",
         scope=scope,
-        name=member.rsplit("/", 1)[-1] if agent else member,
+        name="/".join(member.split("/")[-2:]) if agent else member,
         native_ids=(member,),
         attributes={"principal_type": "agent-engine" if "/reasoningEngines/" in member else "agent" if agent else ""},
     )
