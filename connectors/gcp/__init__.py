@@ -83,6 +83,7 @@ class GcpConnector:
         self.numbers: dict[str, str] = {}
         self.scanned: set[str] = set()
         self._rest: Any = None
+        self.prefetched: dict[str, Any] = {}  # projectId -> ProjectData, when Cloud Asset Inventory answered
         self._lock = threading.Lock()
 
     @classmethod
@@ -136,10 +137,14 @@ class GcpConnector:
     def collect(self, scope: str) -> Iterator[Record]:
         """Every record of one project, ending with its call count."""
         from connectors.gcp.normalize_project import project_records
-        from connectors.gcp.project import fetch_project
+        from connectors.gcp.project import fetch_key_use, fetch_project
 
         rest = self.rest()
-        data = fetch_project(rest, scope, self.numbers.get(scope, ""))
+        prefetched = self.prefetched.get(scope)
+        if prefetched is not None:
+            data = fetch_key_use(rest, prefetched)
+        else:
+            data = fetch_project(rest, scope, self.numbers.get(scope, ""))
         yield from project_records(data, self.scanned, datetime.now(UTC))
         yield from data.gaps
         yield ScopeReport(provider="gcp", connector="gcp", scope=scope, api_calls=rest.calls[scope])

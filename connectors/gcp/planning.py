@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
-from connectors.gcp.hierarchy import ResourceManager, explicit_projects, walk_organization
+from connectors.gcp.cai import inventory
+from connectors.gcp.errors import API_ERRORS
+from connectors.gcp.hierarchy import Hierarchy, ResourceManager, explicit_projects, walk_organization
 from connectors.gcp.normalize import container_records
 from scanner.model import Record, ScopeReport
 from scanner.plugins import ScopePlan
 
 if TYPE_CHECKING:
     from connectors.gcp import GcpConnector
+
+log = logging.getLogger(__name__)
+
+
+def _from_inventory(connector: GcpConnector, organization: str) -> Hierarchy | None:
+    """The organization from Cloud Asset Inventory, or None when CAI is disabled or denied (then walk it)."""
+    try:
+        inv = inventory(connector.rest(), organization)
+    except API_ERRORS as exc:
+        log.info("Cloud Asset Inventory unavailable for %s (%s): reading project by project", organization, exc)
+        return None
+    connector.prefetched = inv.projects
+    return Hierarchy(containers=inv.containers)
 
 
 def plan(connector: GcpConnector) -> ScopePlan:
@@ -20,7 +36,9 @@ def plan(connector: GcpConnector) -> ScopePlan:
     top = settings.organization or "projects"
     endpoint = rest.hosts["resourcemanager"]
     rm = ResourceManager(rest.session.credentials, endpoint, lambda: rest._count(top))
-    walk = walk_organization(rm, settings.organization) if settings.organization else None
+    walk = _from_inventory(connector, settings.organization) if settings.organization else None
+    if walk is None and settings.organization:
+        walk = walk_organization(rm, settings.organization)
     if walk is None:
         walk = explicit_projects(rm, settings.projects)
     projects = walk.projects

@@ -143,6 +143,12 @@ def _key_use(f: ProjectFetch) -> None:
             f.data.key_use[key_id] = when
 
 
+def fetch_key_use(rest: GoogleRest, data: ProjectData) -> ProjectData:
+    """Only the per-project read Cloud Asset Inventory cannot answer: when each key last authenticated."""
+    _key_use(ProjectFetch(rest=rest, data=data))
+    return data
+
+
 def fetch_project(rest: GoogleRest, project_id: str, number: str) -> ProjectData:
     """Every read of one project, in the order that keeps the fewest calls."""
     f = ProjectFetch(rest=rest, data=ProjectData(project_id=project_id, number=number))
