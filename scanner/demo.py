@@ -1,4 +1,4 @@
-"""`shadowsweep demo`: an emulated AWS organization and Entra tenant on loopback, scanned against a sample registry."""
+"""`shadowsweep demo`: emulated AWS, Entra and Google Cloud estates on loopback, scanned against one registry."""
 
 from __future__ import annotations
 
@@ -65,19 +65,39 @@ def _entra(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
         yield EntraConnector(EntraSettings(graph_endpoint=emulator.url), credential=DemoCredential()), fragment
 
 
+@contextlib.contextmanager
+def _gcp(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
+    from google.oauth2.credentials import Credentials
+
+    from connectors.gcp import API_NAMES, GcpConnector, GcpSettings
+    from connectors.gcp.demo_org import demo_org
+    from connectors.gcp.emulator import GcpEmulator
+
+    org, fragment = demo_org(now)
+    with GcpEmulator(org) as emulator:
+        say(f"emulated Google Cloud organization on {emulator.url} (in this process)")
+        settings = GcpSettings(organization=org.organization.name, endpoints=dict.fromkeys(API_NAMES, emulator.url))
+        yield GcpConnector(settings, credentials=Credentials(token="demo-token-for-the-local-emulator")), fragment
+
+
 def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:
     """Start the emulators, seed the estate, write the registry, scan, and write the reports."""
-    missing = missing_requirements(("boto3", "moto", "msgraph", "azure.identity"))
+    missing = missing_requirements(("boto3", "moto", "msgraph", "azure.identity", "google.cloud.resourcemanager_v3"))
     if missing:
         raise PluginError(f"the demo needs {', '.join(missing)}: {install_hint('demo')}")
     now = datetime.now(UTC)
     say = (lambda _: None) if quiet else (lambda line: click.echo(line, err=True))
-    with _aws(now, say) as (aws, aws_registry), _entra(now, say) as (entra, entra_registry):
+    with (
+        _aws(now, say) as (aws, aws_registry),
+        _entra(now, say) as (entra, entra_registry),
+        _gcp(now, say) as (gcp, gcp_registry),
+    ):
         registry_path = out / "agents.yaml"
-        text = aws_registry.rstrip("\n") + "\n" + entra_registry
+        text = aws_registry.rstrip("\n") + "\n" + entra_registry.rstrip("\n") + "\n" + gcp_registry
         write_atomic(registry_path, text.encode("utf-8"), mode=0o644)
         settings = Settings(scan=ScanSettings(registry=registry_path, out=out, formats=("json", "html")))
-        prepared = Prepared(settings=settings, registry=load_registry(registry_path), connectors=[aws, entra])
+        connectors = [aws, entra, gcp]
+        prepared = Prepared(settings=settings, registry=load_registry(registry_path), connectors=connectors)
         report = run_and_write(prepared, quiet=quiet)
         if not quiet:
             click.echo(f"sample registry: {registry_path}")
