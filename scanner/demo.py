@@ -77,7 +77,8 @@ def _gcp(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
     with GcpEmulator(org) as emulator:
         say(f"emulated Google Cloud organization on {emulator.url} (in this process)")
         settings = GcpSettings(organization=org.organization.name, endpoints=dict.fromkeys(API_NAMES, emulator.url))
-        yield GcpConnector(settings, credentials=Credentials(token="demo-token-for-the-local-emulator")), fragment
+        token = Credentials(token="demo-token-for-the-local-emulator")  # type: ignore[no-untyped-call]
+        yield GcpConnector(settings, credentials=token), fragment
 
 
 def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:

@@ -27,7 +27,7 @@ PERMISSIONS = (
     "roles/cloudasset.viewer (optional: organization-wide search when Cloud Asset Inventory is enabled)",
 )
 API_NAMES = ("resourcemanager", "iam", "apikeys", "cloudasset", "policyanalyzer")
-_KEYS = {"organization", "projects", "token_env", "endpoints", "quota_project"}
+_KEYS = {"organization", "projects", "token_env", "endpoints", "quota_project", "retry_deadline"}
 READ_ONLY_SCOPE = "https://www.googleapis.com/auth/cloud-platform.read-only"
 
 
@@ -40,6 +40,7 @@ class GcpSettings:
     token_env: str | None = None
     endpoints: dict[str, str] = field(default_factory=dict)
     quota_project: str | None = None
+    retry_deadline: float = 60.0  # seconds of google-api-core retries on 429 and 5xx before a call becomes a gap
 
 
 def parse_settings(section: ConfigSection) -> GcpSettings:
@@ -60,7 +61,15 @@ def parse_settings(section: ConfigSection) -> GcpSettings:
         token_env=section.get_optional_str("token_env"),
         endpoints=urls,
         quota_project=section.get_optional_str("quota_project"),
+        retry_deadline=_deadline(section),
     )
+
+
+def _deadline(section: ConfigSection) -> float:
+    value = section.get("retry_deadline", float, 60.0)
+    if not 1 <= value <= 600:
+        raise section.error("retry_deadline", "must be between 1 and 600 seconds")
+    return value
 
 
 class GcpConnector:
@@ -110,7 +119,10 @@ class GcpConnector:
         with self._lock:
             if self._rest is None:
                 self._rest = GoogleRest.create(
-                    self._credentials(), self.settings.endpoints, self.settings.quota_project
+                    self._credentials(),
+                    self.settings.endpoints,
+                    self.settings.quota_project,
+                    deadline=self.settings.retry_deadline,
                 )
             return self._rest
 

@@ -68,10 +68,13 @@ class GoogleRest:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, credentials: Credentials, hosts: Mapping[str, str], quota_project: str | None) -> GoogleRest:
-        """A session that refreshes the credentials as needed."""
+    def create(
+        cls, credentials: Credentials, hosts: Mapping[str, str], quota_project: str | None, *, deadline: float = 60.0
+    ) -> GoogleRest:
+        """A session that refreshes the credentials as needed, retrying transient errors for `deadline` seconds."""
         session = AuthorizedSession(credentials)
-        return cls(session=session, hosts={**DEFAULT_HOSTS, **hosts}, quota_project=quota_project)
+        retry = gretry.Retry(predicate=TRANSIENT, initial=0.5, maximum=10, timeout=deadline)
+        return cls(session=session, hosts={**DEFAULT_HOSTS, **hosts}, quota_project=quota_project, retry=retry)
 
     def _count(self, scope: str) -> None:
         with self._lock:

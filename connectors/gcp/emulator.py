@@ -172,7 +172,8 @@ class GcpEmulator:
             raise not_found(f"The requested URL {path} was not found on this server.")
         route, match = found
         consumer = self._consumer(request.user_project, project)
-        self._fault(route, path, consumer)
+        query = "&".join(f"{k}={v}" for k, v in pairs)
+        self._fault(route, f"{path}?{query}" if query else path, consumer)
         params = parse_params(pairs, route.params)
         call = Call(request.method, path, params, _json_body(request.body), self.org)
         if consumer is not None and (
@@ -184,12 +185,12 @@ class GcpEmulator:
 
     def _fault(self, route: Route, path: str, consumer: Project | None) -> None:
         """Raise the planned fault for this path, if any."""
-        fault = self._faults.take(path)
+        fault = self._faults.take(path)  # a prefix may include the query: /v3/projects?parent=folders/1
         if fault is None:
             return
         status, reason, permanent = fault
         if permanent:
-            raise permission_denied(route.permission, path.split("/", 2)[-1].split(":", 1)[0])
+            raise permission_denied(route.permission, path.split("?", 1)[0].split("/", 2)[-1].split(":", 1)[0])
         raise injected(status, route.service, consumer.number if consumer else "0", reason)
 
     def _project_named(self, match: re.Match[str]) -> Project | None:
