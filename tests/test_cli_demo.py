@@ -15,7 +15,7 @@ from reports.schema_loader import load_report_schema
 pytestmark = pytest.mark.slow
 
 
-def test_demo_reconciles_aws_and_entra_against_one_registry(tmp_path: Path) -> None:
+def test_demo_reconciles_three_clouds_against_one_registry(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     done = subprocess.run(
         [sys.executable, "-m", "scanner", "demo", "--out", str(out)], capture_output=True, text=True, timeout=300
@@ -24,10 +24,10 @@ def test_demo_reconciles_aws_and_entra_against_one_registry(tmp_path: Path) -> N
     assert "shadow" in done.stdout and "coverage" in done.stdout
     report = json.loads((out / "report.json").read_text())
     jsonschema.validate(report, load_report_schema())
-    assert {c["provider"] for c in report["scan"]["coverage"]} == {"aws", "entra"}
+    assert {c["provider"] for c in report["scan"]["coverage"]} == {"aws", "entra", "gcp"}
     assert report["scan"]["complete"] is True
     registered = {i["registry_id"]: i["provider"] for i in report["identities"] if i["registry_id"]}
-    assert {"aws", "entra"} <= set(registered.values())  # one registry file matched identities in both clouds
+    assert set(registered.values()) == {"aws", "entra", "gcp"}  # one registry file matched identities in every cloud
     assert registered["entra-invoice-reader"] == "entra" and registered["invoice-reconciler"] == "aws"
     shadow = {
         (i["provider"], i["name"])
@@ -36,4 +36,5 @@ def test_demo_reconciles_aws_and_entra_against_one_registry(tmp_path: Path) -> N
         if f["rule"] == "unregistered-agent" and f["identity_uid"] == i["uid"]
     }
     assert ("aws", "support-summarizer-lambda") in shadow and ("entra", "ChatGPT") in shadow
+    assert ("gcp", "website-chat") in shadow  # a Gemini API key
     assert (out / "agents.yaml").exists() and (out / "report.html").stat().st_size > 10_000

@@ -27,7 +27,7 @@ PERMISSIONS = (
     "roles/cloudasset.viewer (optional: organization-wide search when Cloud Asset Inventory is enabled)",
 )
 API_NAMES = ("resourcemanager", "iam", "apikeys", "cloudasset", "policyanalyzer")
-_KEYS = {"organization", "projects", "token_env", "endpoints", "quota_project", "retry_deadline"}
+_KEYS = {"organization", "projects", "token_env", "endpoints", "quota_project", "retry_deadline", "quotas"}
 READ_ONLY_SCOPE = "https://www.googleapis.com/auth/cloud-platform.read-only"
 
 
@@ -41,6 +41,7 @@ class GcpSettings:
     endpoints: dict[str, str] = field(default_factory=dict)
     quota_project: str | None = None
     retry_deadline: float = 60.0  # seconds of google-api-core retries on 429 and 5xx before a call becomes a gap
+    quotas: dict[str, int] = field(default_factory=dict)  # read requests per minute per API, when raised above default
 
 
 def parse_settings(section: ConfigSection) -> GcpSettings:
@@ -62,7 +63,18 @@ def parse_settings(section: ConfigSection) -> GcpSettings:
         endpoints=urls,
         quota_project=section.get_optional_str("quota_project"),
         retry_deadline=_deadline(section),
+        quotas=_quotas(section),
     )
+
+
+def _quotas(section: ConfigSection) -> dict[str, int]:
+    table = section.subsection("quotas")
+    table.check_keys(set(API_NAMES))
+    quotas = {name: table.get(name, int, 0) for name in table.values}
+    for name, value in quotas.items():
+        if value <= 0:
+            raise table.error(name, "must be a positive number of requests per minute")
+    return quotas
 
 
 def _deadline(section: ConfigSection) -> float:
@@ -123,6 +135,7 @@ class GcpConnector:
                     self.settings.endpoints,
                     self.settings.quota_project,
                     deadline=self.settings.retry_deadline,
+                    quotas=self.settings.quotas,
                 )
             return self._rest
 

@@ -69,12 +69,21 @@ class GoogleRest:
 
     @classmethod
     def create(
-        cls, credentials: Credentials, hosts: Mapping[str, str], quota_project: str | None, *, deadline: float = 60.0
+        cls,
+        credentials: Credentials,
+        hosts: Mapping[str, str],
+        quota_project: str | None,
+        *,
+        deadline: float = 60.0,
+        quotas: Mapping[str, int] | None = None,
     ) -> GoogleRest:
         """A session that refreshes the credentials as needed, retrying transient errors for `deadline` seconds."""
         session = AuthorizedSession(credentials)
         retry = gretry.Retry(predicate=TRANSIENT, initial=0.5, maximum=10, timeout=deadline)
-        return cls(session=session, hosts={**DEFAULT_HOSTS, **hosts}, quota_project=quota_project, retry=retry)
+        limits = {api: RateLimiter((quotas or {}).get(api, PER_MINUTE[api])) for api in APIS}
+        return cls(
+            session=session, hosts={**DEFAULT_HOSTS, **hosts}, quota_project=quota_project, retry=retry, limiters=limits
+        )
 
     def _count(self, scope: str) -> None:
         with self._lock:
