@@ -41,7 +41,9 @@ def emu(estate: tuple[GcpEmulator, str]) -> Iterator[GcpEmulator]:
 
 def scan(tmp_path: Path, emulator: GcpEmulator, registry: str, *, deadline: float = 60) -> dict[str, Any]:
     tmp_path.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "agents.yaml").write_text("version: 1\nagents:\n" + registry)
+    (tmp_path / "agents.yaml").write_text(
+        "version: 1\nagents:\n" + registry if registry else "version: 1\nagents: []\n"
+    )
     endpoints = ", ".join(f'{api} = "{emulator.url}"' for api in APIS)
     (tmp_path / "shadowsweep.toml").write_text(
         f'[scan]\nregistry = "agents.yaml"\nout = "out"\n\n[connectors.gcp]\n'
@@ -139,3 +141,19 @@ def test_a_denied_folder_and_quota_errors(estate: tuple[GcpEmulator, str], emu: 
     (throttled,) = coverage["ml-platform-prod"]["gaps"]
     assert (throttled["resource"], throttled["reason"]) == ("apikeys:keys.list", "throttled")
     assert report["scan"]["complete"] is False
+
+
+def test_paging_through_a_project_of_150_service_accounts(tmp_path: Path) -> None:
+    from connectors.gcp.emulator_org import Org
+
+    org = Org()
+    project = org.add_project("big-project")
+    for n in range(150):
+        org.add_service_account(project, f"worker-{n:03d}")
+    with GcpEmulator(org) as emulator:
+        emulator.disable_api("cloudasset.googleapis.com")
+        report = scan(tmp_path, emulator, "")
+        pages = [r for r in emulator.requests() if r.path == "/v1/projects/big-project/serviceAccounts"]
+    assert len(pages) == 2 and "pageToken" in pages[1].query  # 100 a page, the API maximum
+    workers = [i for i in report["identities"] if i["name"].startswith("worker-")]
+    assert len(workers) == 150 and len({i["uid"] for i in workers}) == 150
