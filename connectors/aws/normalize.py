@@ -6,26 +6,19 @@ import csv
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from connectors.aws.policy import allowed_patterns, statements, trusts
 from scanner.model import Credential, Grant, Identity, Record, Workload
+from scanner.times import parse_timestamp
 
 PROVIDER = "aws"
 
 
 def parse_time(value: Any) -> datetime | None:
     """A datetime from boto3 or from a credential-report cell ('N/A', 'no_information' mean none)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value or not value[0].isdigit():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_timestamp(value)
 
 
 def role_uid(arn: str) -> str:

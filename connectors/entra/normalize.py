@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 from scanner.model import Credential, Grant, Identity, Record, Trust, TrustKind
+from scanner.times import parse_timestamp
 
 PROVIDER = "entra"
 MICROSOFT_TENANTS = frozenset({"f8cdef31-a31e-4b4a-93e4-5f571e91255a", "72f988bf-86f1-41af-91ab-2d7cd011db47"})
@@ -22,18 +23,7 @@ SP_KINDS = {
 
 def parse_time(value: Any) -> datetime | None:
     """Graph's ISO 8601 timestamps (with Z and up to 7 fractional digits) as aware datetimes."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.replace("Z", "+00:00")
-    if "." in text:
-        head, _, tail = text.partition(".")
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        text = f"{head}.{digits[:6]}{tail[len(digits) :]}"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_timestamp(value)
 
 
 def sp_uid(object_id: str) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from connectors.gcp.hierarchy import Container
 from scanner.model import Grant, Identity, Record
+from scanner.times import parse_timestamp
 
 PROVIDER = "gcp"
 IMPERSONATION_ROLES = frozenset(
@@ -28,18 +29,9 @@ POOL = re.compile(
 
 def parse_time(value: Any) -> datetime | None:
     """RFC 3339 from Google APIs; the far-future 9999 'never' becomes None."""
-    if not isinstance(value, str) or not value or value.startswith("9999"):
+    if isinstance(value, str) and value.startswith("9999"):
         return None
-    text = value.replace("Z", "+00:00")
-    if "." in text:
-        head, _, tail = text.partition(".")
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        text = f"{head}.{digits[:6]}{tail[len(digits) :]}"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_timestamp(value)
 
 
 def member_ref(member: str) -> str:
