@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from connectors.entra.emulator_batch import parse_batch, run_batch, split_version
@@ -22,6 +20,7 @@ from connectors.entra.emulator_odata import GraphError, bad_request, method_not_
 from connectors.entra.emulator_render import Call, Reply
 from connectors.entra.emulator_routes import dispatch
 from connectors.entra.emulator_tenant import Tenant
+from connectors.loopback import LoopbackServer
 
 __all__ = ["GraphEmulator", "RequestRecord", "Tenant"]
 
@@ -47,17 +46,16 @@ def error_reply(error: GraphError, client_request_id: str | None = None) -> Repl
     )
 
 
-class GraphEmulator:
+class GraphEmulator(LoopbackServer):
     """Microsoft Graph on loopback for one Tenant; use as a context manager or start()/stop()."""
 
     def __init__(self, tenant: Tenant | None = None, *, page_cap_with_expand: int = 100) -> None:
         self._cache = IndexCache(tenant if tenant is not None else Tenant())
         self.page_cap_with_expand = page_cap_with_expand
         self.url = ""
+        self.thread_name = "graph-emulator"
         self._faults = FaultPlan()
         self._log = RequestLog()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def tenant(self) -> Tenant:
@@ -70,35 +68,9 @@ class GraphEmulator:
 
     # lifecycle
 
-    def start(self) -> str:
-        """Start serving on a free loopback port; returns self.url (Graph base is url + "/v1.0" or "/beta")."""
-        if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
-            self._server.daemon_threads = True
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, args=(0.05,), name="graph-emulator", daemon=True
-            )
-            self._thread.start()
-            self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        return self.url
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._server, self._thread = None, None
-
-    def __enter__(self) -> GraphEmulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler bound to this emulator."""
+        return _handler_class(self)
 
     # faults and log
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -35,6 +33,7 @@ from connectors.gcp.emulator_faults import (
 from connectors.gcp.emulator_model import Project
 from connectors.gcp.emulator_org import Org
 from connectors.gcp.emulator_routes import Route, api_of, find_route, project_ref
+from connectors.loopback import LoopbackServer
 
 __all__ = ["GcpEmulator", "Org", "RequestRecord"]
 
@@ -63,48 +62,21 @@ class Incoming:
     body: bytes = b""
 
 
-class GcpEmulator:
+class GcpEmulator(LoopbackServer):
     """Google Cloud REST APIs on loopback for one Org; use as a context manager or start()/stop()."""
 
     def __init__(self, org: Org | None = None) -> None:
         self.org = org if org is not None else Org()
         self.url = ""
+        self.thread_name = "gcp-emulator"
         self._faults = FaultPlan()
         self._log = RequestLog()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # lifecycle
 
-    def start(self) -> str:
-        """Start serving on a free loopback port; returns self.url, the base URL of every emulated API."""
-        if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
-            self._server.daemon_threads = True
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, args=(0.05,), name="gcp-emulator", daemon=True
-            )
-            self._thread.start()
-            self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        return self.url
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._server, self._thread = None, None
-
-    def __enter__(self) -> GcpEmulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler bound to this emulator."""
+        return _handler_class(self)
 
     # faults and log
 
