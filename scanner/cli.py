@@ -67,6 +67,8 @@ def _formats(value: str | None) -> tuple[str, ...] | None:
 @click.option("--format", "formats", help="Comma-separated formats, e.g. json,html.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Exit 1 on findings at or above this severity.")
 @click.option("--strict", is_flag=True, help="Exit 3 when coverage is incomplete.")
+@click.option("--state", type=click.Path(path_type=Path, dir_okay=False), help="SQLite history for deltas.")
+@click.option("--wait", is_flag=True, help="Wait for another scan that holds the state store, instead of exiting.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def scan(
     config: Path | None,
@@ -76,10 +78,13 @@ def scan(
     formats: str | None,
     fail_on: str | None,
     strict: bool,
+    state: Path | None,
+    wait: bool,
     quiet: bool,
 ) -> None:
     """Scan the configured estate and write reports."""
     from scanner.runner import prepare, run_and_write
+    from scanner.state import StateLocked
 
     try:
         settings = _load_settings(config)
@@ -89,12 +94,16 @@ def scan(
             out=out or settings.scan.out,
             formats=_formats(formats) or settings.scan.formats,
             fail_on=Severity.parse(fail_on) if fail_on else settings.scan.fail_on,
+            state=state or settings.scan.state,
         )
         settings = replace(settings, scan=scan_settings)
         prepared = prepare(settings, connectors)
     except (InputError, RegistryErrors, PluginError) as exc:
         fail_input(str(exc))
-    report = run_and_write(prepared, quiet=quiet)
+    try:
+        report = run_and_write(prepared, quiet=quiet, wait=wait)
+    except StateLocked as exc:
+        fail_input(str(exc))
     sys.exit(exit_code(report, scan_settings.fail_on, strict))
 
 
@@ -149,3 +158,76 @@ def list_connectors() -> None:
         click.echo(f"{name}: ready (extra: {cls.extra})")
         for permission in cls.permissions:
             click.echo(f"    {permission}")
+
+
+def _load_report(path: Path) -> dict[str, Any]:
+    """A saved report.json, checked against the shipped schema so bad input fails clearly."""
+    import json
+
+    import jsonschema
+
+    from reports.schema_loader import load_report_schema
+
+    try:
+        report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail_input(f"{path}: cannot read a report: {exc}")
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(load_report_schema()).iter_errors(report))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        fail_input(f"{path}: {where}: {error.message}")
+    return report
+
+
+@main.command()
+@click.argument("report_path", metavar="REPORT.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "formats", required=True, help="Comma-separated formats, e.g. ocsf,html.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True)
+def render(report_path: Path, formats: str, out: Path) -> None:
+    """Re-render a saved report offline, in other formats."""
+    from scanner.output import write_reports
+    from scanner.plugins import load_renderer
+
+    chosen = _formats(formats) or ()
+    try:
+        for name in chosen:
+            load_renderer(name)
+    except PluginError as exc:
+        fail_input(str(exc))
+    for path in write_reports(_load_report(report_path), out, chosen):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("old", metavar="OLD.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("new", metavar="NEW.json", type=click.Path(path_type=Path, dir_okay=False))
+def diff(old: Path, new: Path) -> None:
+    """What changed between two reports: new, persisting, resolved (scope read completely) and unverified."""
+    from scanner.delta import diff as compute
+    from scanner.summary import format_diff
+
+    click.echo(format_diff(compute(_load_report(old), _load_report(new))))
+
+
+@main.command()
+@click.option("-c", "--config", type=click.Path(path_type=Path, dir_okay=False), help="TOML config file.")
+@click.option("--state", type=click.Path(path_type=Path, dir_okay=False), help="The SQLite history.")
+@click.option("--agent", "agent", help="One registry record's lifecycle.")
+def history(config: Path | None, state: Path | None, agent: str | None) -> None:
+    """Past scans with their counts, or one agent's findings scan by scan."""
+    from scanner.state import StateStore
+    from scanner.summary import format_agent_history, format_history
+
+    try:
+        state = state or _load_settings(config).scan.state
+    except InputError as exc:
+        fail_input(str(exc))
+    if state is None or not state.exists():
+        fail_input("no state store: pass --state PATH or set [scan] state")
+    store = StateStore(state)
+    try:
+        click.echo(
+            format_agent_history(agent, store.agent_history(agent)) if agent else format_history(store.history())
+        )
+    finally:
+        store.close()

@@ -142,6 +142,7 @@ class ScanSettings:
     max_credential_age_days: int = 365
     agent_threshold: float = 0.5
     max_workers: int = 8
+    state: Path | None = None  # the SQLite history; off unless set
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,8 +177,6 @@ def _positive(section: ConfigSection, key: str, default: int) -> int:
 def parse_scan_section(section: ConfigSection, base: Path) -> ScanSettings:
     """Validate `[scan]`; relative paths resolve against the config file's directory."""
     section.check_keys(_SCAN_KEYS)
-    if "state" in section.values:
-        raise section.error("state", "the state store is not available in this version yet")
     fail_on_text = section.get("fail_on", str, "none")
     if fail_on_text not in FAIL_ON_CHOICES:
         raise section.error("fail_on", f"expected one of {', '.join(FAIL_ON_CHOICES)}")
@@ -185,7 +184,9 @@ def parse_scan_section(section: ConfigSection, base: Path) -> ScanSettings:
     if not 0 < threshold <= 1:
         raise section.error("agent_threshold", "must be in (0, 1]")
     registry = section.get_optional_str("registry")
+    state = section.get_optional_str("state")
     return ScanSettings(
+        state=(base / state) if state else None,
         registry=(base / registry) if registry else None,
         out=base / section.get("out", str, "shadowsweep-out"),
         formats=section.get_str_list("formats") or ("json", "html"),

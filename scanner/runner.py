@@ -16,6 +16,7 @@ from scanner.output import write_reports
 from scanner.plugins import Connector, connector_names, load_renderer
 from scanner.registry import Registry, load_registry
 from scanner.report import build_report
+from scanner.state import StateStore, locked
 from scanner.summary import format_summary
 
 
@@ -47,18 +48,32 @@ def prepare(settings: Settings, only: Iterable[str] = ()) -> Prepared:
     return Prepared(settings=settings, registry=registry, connectors=connectors)
 
 
+def _scan(prepared: Prepared, quiet: bool) -> dict[str, Any]:
+    result = run_scan(
+        prepared.settings, connectors=prepared.connectors, registry=prepared.registry, progress=_progress(quiet)
+    )
+    return build_report(result)
+
+
 def _progress(quiet: bool) -> Any:
     if quiet or not sys.stderr.isatty():
         return None
     return lambda line: click.echo(line, err=True)
 
 
-def run_and_write(prepared: Prepared, *, quiet: bool) -> dict[str, Any]:
-    """Scan, write every report atomically, print the summary; returns the report."""
-    result = run_scan(
-        prepared.settings, connectors=prepared.connectors, registry=prepared.registry, progress=_progress(quiet)
-    )
-    report = build_report(result)
+def run_and_write(prepared: Prepared, *, quiet: bool, wait: bool = False) -> dict[str, Any]:
+    """Scan (holding the state store's lock, when there is one), write every report atomically, print the summary."""
+    state_path = prepared.settings.scan.state
+    if state_path is None:
+        report = _scan(prepared, quiet)
+    else:
+        with locked(state_path, wait=wait):
+            report = _scan(prepared, quiet)
+            store = StateStore(state_path)
+            try:
+                store.record(report)
+            finally:
+                store.close()
     written = write_reports(report, prepared.settings.scan.out, prepared.settings.scan.formats)
     if not quiet:
         click.echo(format_summary(report))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -45,7 +45,44 @@ def format_summary(report: Mapping[str, Any], *, limit: int = 25) -> str:
     lines += ["", f"{'severity':<9} {'status':<8} {'rule':<28} subject"]
     for finding in report["findings"][:limit]:
         subject = names.get(finding["identity_uid"] or "", "") or finding["registry_id"] or finding["scope"] or ""
-        lines.append(f"{finding['severity']:<9} {finding['status']:<8} {finding['rule']:<28} {_safe(subject)}")
+        delta = f"  [{finding['delta']}]" if finding.get("delta") else ""
+        lines.append(f"{finding['severity']:<9} {finding['status']:<8} {finding['rule']:<28} {_safe(subject)}{delta}")
     if len(report["findings"]) > limit:
         lines.append(f"... and {len(report['findings']) - limit} more in the report")
+    return "\n".join(lines)
+
+
+def format_diff(changes: Mapping[str, list[Mapping[str, Any]]]) -> str:
+    """Counts, then one line per changed finding."""
+    lines = ["  ".join(f"{delta} {len(items)}" for delta, items in changes.items())]
+    for delta, items in changes.items():
+        if delta == "persisting":
+            continue
+        for f in items:
+            subject = _safe(f.get("identity_uid") or f.get("registry_id") or "")
+            lines.append(f"{delta:<11} {f['severity']:<9} {f['rule']:<28} {subject}")
+    return "\n".join(lines)
+
+
+def format_history(scans: Sequence[Mapping[str, Any]]) -> str:
+    """One line per past scan."""
+    lines = [f"{'finished':<21} {'complete':<9} {'agents':>6} {'shadow':>6} {'fail':>5} {'unknown':>7}  scan"]
+    for scan in scans:
+        s = scan["summary"]
+        complete = "yes" if scan["complete"] else "NO"
+        lines.append(
+            f"{scan['finished_at']:<21} {complete:<9} {s['agents']:>6} {s['shadow_agents']:>6} "
+            f"{s['statuses']['fail']:>5} {s['statuses']['unknown']:>7}  {scan['id']}"
+        )
+    return "\n".join(lines)
+
+
+def format_agent_history(agent: str, rows: Sequence[Mapping[str, Any]]) -> str:
+    """One agent's findings, scan by scan."""
+    if not rows:
+        return f"{agent}: no findings recorded in any scan"
+    lines = [f"{agent}:"]
+    lines += [
+        f"  {r['scan_finished_at']}  {r['delta']:<11} {r['status']:<8} {r['severity']:<9} {r['rule']}" for r in rows
+    ]
     return "\n".join(lines)
