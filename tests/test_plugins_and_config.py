@@ -78,7 +78,7 @@ def write(tmp_path: Path, text: str) -> Path:
             "[scan]\nformats = 'json'\n", ":2: scan.formats: expected a list of non-empty strings", id="formats"
         ),
         pytest.param("[scan\n", ": invalid TOML", id="syntax"),
-        pytest.param("[scan]\nstate = 'x.db'\n", ":2: scan.state: the state store is not available", id="state"),
+        pytest.param("[scan]\nstate = ''\n", ":2: scan.state: must not be empty", id="state"),
         pytest.param(
             "[connectors.aws]\naccounts = ['12']\n", ":2: connectors.aws.accounts: '12' is not a 12-digit", id="acct"
         ),
