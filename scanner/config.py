@@ -143,6 +143,7 @@ class ScanSettings:
     agent_threshold: float = 0.5
     max_workers: int = 8
     state: Path | None = None  # the SQLite history; off unless set
+    spool: Path | None = None  # undelivered sink events wait here for the next run
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,6 +152,7 @@ class Settings:
 
     scan: ScanSettings = field(default_factory=ScanSettings)
     connectors: Mapping[str, ConfigSection] = field(default_factory=dict)
+    sinks: Mapping[str, ConfigSection] = field(default_factory=dict)
     file: str | None = None
 
 
@@ -164,6 +166,7 @@ _SCAN_KEYS = {
     "max_credential_age_days",
     "agent_threshold",
     "max_workers",
+    "spool",
 }
 
 
@@ -185,8 +188,10 @@ def parse_scan_section(section: ConfigSection, base: Path) -> ScanSettings:
         raise section.error("agent_threshold", "must be in (0, 1]")
     registry = section.get_optional_str("registry")
     state = section.get_optional_str("state")
+    spool = section.get_optional_str("spool")
     return ScanSettings(
         state=(base / state) if state else None,
+        spool=(base / spool) if spool else None,
         registry=(base / registry) if registry else None,
         out=base / section.get("out", str, "shadowsweep-out"),
         formats=section.get_str_list("formats") or ("json", "html"),
@@ -214,9 +219,13 @@ def load_settings(path: Path | None) -> Settings:
     index = _LineIndex(text)
     root = ConfigSection("", data, str(path), index)
     for key in data:
-        if key not in {"scan", "connectors"}:
-            raise ConfigError("unknown table (known: scan, connectors)", file=path, line=index.line_of(key), field=key)
+        if key not in {"scan", "connectors", "sinks"}:
+            raise ConfigError(
+                "unknown table (known: scan, connectors, sinks)", file=path, line=index.line_of(key), field=key
+            )
     scan = parse_scan_section(ConfigSection("scan", root.subsection("scan").values, str(path), index), path.parent)
     tables = ConfigSection("connectors", root.subsection("connectors").values, str(path), index)
     connectors = {name: tables.subsection(name) for name in tables.values}
-    return Settings(scan=scan, connectors=connectors, file=str(path))
+    sink_tables = ConfigSection("sinks", root.subsection("sinks").values, str(path), index)
+    sinks = {name: sink_tables.subsection(name) for name in sink_tables.values}
+    return Settings(scan=scan, connectors=connectors, sinks=sinks, file=str(path))
