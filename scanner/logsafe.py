@@ -19,8 +19,9 @@ WIRE_LOGGERS = (
     "azure",
     "msal",
     "kiota_http",
-    "google.auth",
-    "google.api_core",
+    "google",
+    "grpc",
+    "requests",
     "werkzeug",
     "moto",
 )
