@@ -157,3 +157,17 @@ def test_paging_through_a_project_of_150_service_accounts(tmp_path: Path) -> Non
     assert len(pages) == 2 and "pageToken" in pages[1].query  # 100 a page, the API maximum
     workers = [i for i in report["identities"] if i["name"].startswith("worker-")]
     assert len(workers) == 150 and len({i["uid"] for i in workers}) == 150
+
+
+def test_access_token_never_reaches_logs_or_reports(estate: tuple[GcpEmulator, str], emu: GcpEmulator,
+                                                    tmp_path: Path) -> None:  # fmt: skip
+    canary = "ya29.CANARY-gcp-access-token-0123456789abcdefghijklmnopqrstuvwxyz"
+    scan(tmp_path, emu, estate[1])  # writes the config
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner", "--debug", "scan", "-c", str(tmp_path / "shadowsweep.toml")],
+        capture_output=True, text=True, timeout=300, env={**os.environ, TOKEN_ENV: canary},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert " DEBUG " in done.stderr
+    texts = [done.stdout, done.stderr, *(p.read_text() for p in (tmp_path / "out").iterdir())]
+    assert not any(canary in text or canary[:30] in text for text in texts)
