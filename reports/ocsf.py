@@ -265,6 +265,13 @@ def inventory_event(report: Mapping[str, Any], ident: Mapping[str, Any], records
     }
 
 
+def finding_events(report: Mapping[str, Any]) -> list[Event]:
+    """One Detection Finding per finding, as dicts: what the file holds and what sinks deliver."""
+    idents = _by_key(report.get("identities"), "uid")
+    records = _by_key(report.get("registry_records"), "id")
+    return [finding_event(report, f, idents, records) for f in report.get("findings") or []]
+
+
 class OcsfRenderer:
     """findings.ocsf.jsonl: one OCSF Detection Finding per finding, for SIEM pipelines wired for class 2004."""
 
@@ -273,9 +280,7 @@ class OcsfRenderer:
 
     def render(self, report: Mapping[str, Any]) -> bytes:
         """NDJSON in report order; deterministic for the same report."""
-        idents = _by_key(report.get("identities"), "uid")
-        records = _by_key(report.get("registry_records"), "id")
-        return ndjson(finding_event(report, f, idents, records) for f in report.get("findings") or [])
+        return ndjson(finding_events(report))
 
 
 class OcsfInventoryRenderer:

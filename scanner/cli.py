@@ -15,7 +15,7 @@ from scanner.config import FAIL_ON_CHOICES, Settings, Severity, load_settings
 from scanner.errors import InputError, PluginError, RegistryErrors, ShadowsweepError
 from scanner.logsafe import configure_logging
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_DELIVERY = 0, 1, 2, 3, 4
 DEFAULT_CONFIG = Path("shadowsweep.toml")
 
 
@@ -69,6 +69,7 @@ def _formats(value: str | None) -> tuple[str, ...] | None:
 @click.option("--strict", is_flag=True, help="Exit 3 when coverage is incomplete.")
 @click.option("--state", type=click.Path(path_type=Path, dir_okay=False), help="SQLite history for deltas.")
 @click.option("--wait", is_flag=True, help="Wait for another scan that holds the state store, instead of exiting.")
+@click.option("--sink", "sinks", multiple=True, help="Deliver only to these configured sinks (repeatable).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def scan(
     config: Path | None,
@@ -80,6 +81,7 @@ def scan(
     strict: bool,
     state: Path | None,
     wait: bool,
+    sinks: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Scan the configured estate and write reports."""
@@ -97,14 +99,17 @@ def scan(
             state=state or settings.scan.state,
         )
         settings = replace(settings, scan=scan_settings)
-        prepared = prepare(settings, connectors)
+        prepared = prepare(settings, connectors, sinks)
     except (InputError, RegistryErrors, PluginError) as exc:
         fail_input(str(exc))
     try:
         report = run_and_write(prepared, quiet=quiet, wait=wait)
     except StateLocked as exc:
         fail_input(str(exc))
-    sys.exit(exit_code(report, scan_settings.fail_on, strict))
+    code = exit_code(report, scan_settings.fail_on, strict)
+    if prepared.failed_sinks and code != EXIT_INCOMPLETE:
+        code = EXIT_DELIVERY  # the reports are written, but a SIEM is missing events (they are spooled)
+    sys.exit(code)
 
 
 @main.command()

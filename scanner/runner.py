@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -27,6 +28,9 @@ class Prepared:
     settings: Settings
     registry: Registry
     connectors: Sequence[Connector]
+    sinks: list[Any] = field(default_factory=list)
+    only_sinks: set[str] | None = None
+    failed_sinks: list[str] = field(default_factory=list)
 
 
 def _connector_selection(settings: Settings, only: Iterable[str]) -> list[str]:
@@ -39,13 +43,58 @@ def _connector_selection(settings: Settings, only: Iterable[str]) -> list[str]:
     raise InputError("no connector configured: add a [connectors.NAME] table or pass --connector")
 
 
-def prepare(settings: Settings, only: Iterable[str] = ()) -> Prepared:
-    """Load the registry, check the formats and build the connectors, before any API call."""
+def prepare(settings: Settings, only: Iterable[str] = (), sinks: Iterable[str] = ()) -> Prepared:
+    """Load the registry, check formats and sinks, build the connectors: all before any API call."""
     for name in settings.scan.formats:
         load_renderer(name)
     registry = load_registry(settings.scan.registry) if settings.scan.registry else Registry.empty()
+    configured = _sinks(settings)
+    only_sinks = set(sinks) or None
+    unknown = (only_sinks or set()) - {s.name for s in configured}
+    if unknown:
+        raise InputError(f"no such sink: {', '.join(sorted(unknown))}", field="--sink")
     connectors = build_connectors(settings, _connector_selection(settings, only))
-    return Prepared(settings=settings, registry=registry, connectors=connectors)
+    return Prepared(
+        settings=settings, registry=registry, connectors=connectors, sinks=configured, only_sinks=only_sinks
+    )
+
+
+def _sinks(settings: Settings) -> list[Any]:
+    if not settings.sinks:
+        return []
+    from reports.sinks import parse_sinks
+
+    first = next(iter(settings.sinks.values()))
+    tables = {name: dict(section.values) for name, section in settings.sinks.items()}
+    return parse_sinks(tables, file=settings.file, line_of=first.index.line_of if first.index else None)
+
+
+def spool_dir(settings: Settings) -> Path:
+    """Where undelivered events wait: [scan] spool, else beside the state store, else in the output directory."""
+    scan = settings.scan
+    if scan.spool:
+        return scan.spool
+    return scan.state.parent / "spool" if scan.state else scan.out / ".spool"
+
+
+def deliver(prepared: Prepared, report: dict[str, Any], *, quiet: bool) -> None:
+    """Send the findings to every configured sink; a failure is spooled and remembered for exit code 4."""
+    from reports.ocsf import finding_events
+    from reports.sinks import deliver_all
+
+    results = deliver_all(
+        prepared.sinks,
+        finding_events(report),
+        scan_id=report["scan"]["id"],
+        spool_dir=spool_dir(prepared.settings),
+        only=prepared.only_sinks,
+    )
+    for result in results:
+        if result.error:
+            prepared.failed_sinks.append(result.sink)
+        if not quiet or result.error:
+            state = f"failed ({result.error}); {result.spooled} events spooled" if result.error else "ok"
+            click.echo(f"sink {result.sink}: {result.delivered} delivered, {state}", err=bool(result.error))
 
 
 def _scan(prepared: Prepared, quiet: bool) -> dict[str, Any]:
@@ -75,6 +124,8 @@ def run_and_write(prepared: Prepared, *, quiet: bool, wait: bool = False) -> dic
             finally:
                 store.close()
     written = write_reports(report, prepared.settings.scan.out, prepared.settings.scan.formats)
+    if prepared.sinks:
+        deliver(prepared, report, quiet=quiet)
     if not quiet:
         click.echo(format_summary(report))
         click.echo("")
