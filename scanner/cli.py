@@ -70,6 +70,8 @@ def _formats(value: str | None) -> tuple[str, ...] | None:
 @click.option("--state", type=click.Path(path_type=Path, dir_okay=False), help="SQLite history for deltas.")
 @click.option("--wait", is_flag=True, help="Wait for another scan that holds the state store, instead of exiting.")
 @click.option("--sink", "sinks", multiple=True, help="Deliver only to these configured sinks (repeatable).")
+@click.option("--executor", type=click.Choice(["thread", "dask"]), help="Collect scopes in threads or on Dask.")
+@click.option("--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def scan(
     config: Path | None,
@@ -82,6 +84,8 @@ def scan(
     state: Path | None,
     wait: bool,
     sinks: tuple[str, ...],
+    executor: str | None,
+    scheduler: str | None,
     quiet: bool,
 ) -> None:
     """Scan the configured estate and write reports."""
@@ -97,6 +101,8 @@ def scan(
             formats=_formats(formats) or settings.scan.formats,
             fail_on=Severity.parse(fail_on) if fail_on else settings.scan.fail_on,
             state=state or settings.scan.state,
+            executor=executor or settings.scan.executor,
+            scheduler=scheduler or settings.scan.scheduler,
         )
         settings = replace(settings, scan=scan_settings)
         prepared = prepare(settings, connectors, sinks)

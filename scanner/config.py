@@ -144,6 +144,8 @@ class ScanSettings:
     max_workers: int = 8
     state: Path | None = None  # the SQLite history; off unless set
     spool: Path | None = None  # undelivered sink events wait here for the next run
+    executor: str = "thread"  # thread | dask
+    scheduler: str | None = None  # the Dask scheduler address, e.g. tcp://host:8786
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,6 +169,8 @@ _SCAN_KEYS = {
     "agent_threshold",
     "max_workers",
     "spool",
+    "executor",
+    "scheduler",
 }
 
 
@@ -189,7 +193,12 @@ def parse_scan_section(section: ConfigSection, base: Path) -> ScanSettings:
     registry = section.get_optional_str("registry")
     state = section.get_optional_str("state")
     spool = section.get_optional_str("spool")
+    executor = section.get("executor", str, "thread")
+    if executor not in ("thread", "dask"):
+        raise section.error("executor", "expected thread or dask")
     return ScanSettings(
+        executor=executor,
+        scheduler=section.get_optional_str("scheduler"),
         state=(base / state) if state else None,
         spool=(base / spool) if spool else None,
         registry=(base / registry) if registry else None,

@@ -6,7 +6,6 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,6 +13,7 @@ import networkx as nx
 
 from scanner.config import ConfigSection, ScanSettings, Settings
 from scanner.coverage import Coverage
+from scanner.executors import Executor, Task, ThreadExecutor
 from scanner.graph import build_graph
 from scanner.index import RecordIndex, build_index
 from scanner.model import Identity, Record, ScopeReport
@@ -54,25 +54,29 @@ def build_connectors(settings: Settings, only: Iterable[str] = ()) -> list[Conne
     ]
 
 
-def collect(connectors: Sequence[Connector], max_workers: int, progress: Progress | None = None) -> list[Record]:
-    """Plan every connector, then collect all scopes concurrently in one bounded pool."""
+def collect(
+    connectors: Sequence[Connector],
+    max_workers: int,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> list[Record]:
+    """Plan every connector here, then collect all scopes through the executor (a thread pool by default)."""
     records: list[Record] = []
-    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="collect") as pool:
-        futures: dict[Future[list[Record]], str] = {}
-        for connector in connectors:
-            log.debug("planning connector %s", connector.name)
-            plan = connector.plan()
-            log.debug("connector %s: %d scopes", connector.name, len(plan.scopes))
-            records.extend(plan.records)
-            for scope in plan.scopes:
-                label = f"{connector.name} {scope}" + (f" ({plan.labels[scope]})" if scope in plan.labels else "")
-                futures[pool.submit(_collect_scope, connector, scope)] = label
-        for done, future in enumerate(as_completed(futures), start=1):
-            scope_records = future.result()  # a bug in a connector raises here, by design
-            records.extend(scope_records)
-            if progress:
-                calls = sum(r.api_calls for r in scope_records if isinstance(r, ScopeReport))
-                progress(f"[{done}/{len(futures)}] {futures[future]}: {len(scope_records)} records, {calls} API calls")
+    tasks: list[Task] = []
+    for connector in connectors:
+        log.debug("planning connector %s", connector.name)
+        plan = connector.plan()
+        log.debug("connector %s: %d scopes", connector.name, len(plan.scopes))
+        records.extend(plan.records)
+        for scope in plan.scopes:
+            label = f"{connector.name} {scope}" + (f" ({plan.labels[scope]})" if scope in plan.labels else "")
+            tasks.append(Task(connector=connector, scope=scope, label=label))
+    runner = executor or ThreadExecutor(max_workers=max_workers)
+    for done, (task, scope_records) in enumerate(runner.run(tasks), start=1):  # a connector's bug raises here
+        records.extend(scope_records)
+        if progress:
+            calls = sum(r.api_calls for r in scope_records if isinstance(r, ScopeReport))
+            progress(f"[{done}/{len(tasks)}] {task.label}: {len(scope_records)} records, {calls} API calls")
     return records
 
 
@@ -85,11 +89,6 @@ def lookup_owners(connectors: Sequence[Connector], registry: Registry, records: 
         if wanted and isinstance(connector, PeopleDirectory):
             found.extend(connector.lookup_people(wanted))
     return found
-
-
-def _collect_scope(connector: Connector, scope: str) -> list[Record]:
-    log.debug("collecting %s scope %s", connector.name, scope)
-    return list(connector.collect(scope))
 
 
 def evaluate(
@@ -129,13 +128,14 @@ def run_scan(
     registry: Registry | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> ScanResult:
     """Run a whole scan and return its result; writes nothing."""
     started = datetime.now(UTC)
     now = now or started
     registry = registry or Registry.empty()
     connectors = list(connectors) if connectors is not None else build_connectors(settings)
-    records = collect(connectors, settings.scan.max_workers, progress)
+    records = collect(connectors, settings.scan.max_workers, progress, executor)
     records += lookup_owners(connectors, registry, records)
     index, graph, coverage, verdicts, matches, findings, evaluated = evaluate(records, settings.scan, registry, now)
     log.info("scan finished: %d identities, %d findings", len(index.identities), len(findings))

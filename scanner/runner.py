@@ -13,6 +13,7 @@ import click
 from scanner.config import Settings
 from scanner.engine import build_connectors, run_scan
 from scanner.errors import InputError
+from scanner.executors import make_executor
 from scanner.output import write_reports
 from scanner.plugins import Connector, connector_names, load_renderer
 from scanner.registry import Registry, load_registry
@@ -98,8 +99,14 @@ def deliver(prepared: Prepared, report: dict[str, Any], *, quiet: bool) -> None:
 
 
 def _scan(prepared: Prepared, quiet: bool) -> dict[str, Any]:
+    scan = prepared.settings.scan
+    executor = make_executor(scan.executor, max_workers=scan.max_workers, scheduler=scan.scheduler)
     result = run_scan(
-        prepared.settings, connectors=prepared.connectors, registry=prepared.registry, progress=_progress(quiet)
+        prepared.settings,
+        connectors=prepared.connectors,
+        registry=prepared.registry,
+        progress=_progress(quiet),
+        executor=executor,
     )
     return build_report(result)
 

@@ -85,14 +85,12 @@ class AwsConnector:
 
     def __init__(self, settings: AwsSettings, session_factory: Any = None) -> None:
         try:
-            from connectors.aws.managed import ManagedPolicyCache
             from connectors.aws.session import default_session_factory
         except ModuleNotFoundError as exc:
             raise PluginError(f"the aws connector needs boto3: {install_hint('aws')}") from exc
         pin_wire_loggers()
         self.settings = settings
         self.session_factory = session_factory or default_session_factory(settings.profile)
-        self.managed = ManagedPolicyCache()
         self.caller_account = ""
         self.partition = "aws"
         self.region = "us-east-1"

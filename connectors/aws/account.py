@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from connectors.aws import fetch
 from connectors.aws.errors import SDK_ERRORS, gap_detail, gap_reason
-from connectors.aws.managed import ManagedPolicyCache
 from connectors.aws.normalize import (
     PROVIDER,
     PolicyBook,
@@ -43,7 +42,6 @@ class AccountCollector:
     partition: str
     clients: ScopeClients
     regions: tuple[str, ...]
-    managed: ManagedPolicyCache
     gaps: list[Gap] = field(default_factory=list)
 
     def attempt(
@@ -135,7 +133,8 @@ class AccountCollector:
         }
         needed = {arn for arn in attached if arn not in book.documents and ":iam::aws:policy/" in arn}
         if needed:
-            book.add_gaad_policies(self.managed.ensure(self.partition, needed, self._fetch_aws_managed))
+            # Fetched per account, not shared across accounts: a scan's calls are the same however it is fanned out.
+            book.add_gaad_policies(self._fetch_aws_managed() or [])
         for arn in sorted(attached - book.documents.keys()):
             detail = f"the document of {arn} could not be read; permissions it grants are unknown"
             self.gap("iam:GetPolicyVersion", GapReason.ERROR, detail, frozenset({Facet.GRANTS}), target=arn)

@@ -101,8 +101,6 @@ def collect_account(connector: AwsConnector, account: str) -> Iterator[Record]:
             return
     clients = _clients(connector, session)
     regions = settings.regions or (connector.region,)
-    collector = AccountCollector(
-        account=account, partition=connector.partition, clients=clients, regions=regions, managed=connector.managed
-    )
+    collector = AccountCollector(account=account, partition=connector.partition, clients=clients, regions=regions)
     yield from collector.run()
     yield scope_report(account, base.counter.count + clients.counter.count, connector.labels.get(account, ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -63,9 +64,23 @@ class ScopeClients:
             return self._clients[key]
 
 
+@dataclass(frozen=True)
+class ProfileSessions:
+    """boto3's default credential chain (environment, profile, SSO, instance role), resolved where it runs.
+
+    It is picklable and carries no credentials, so a distributed worker builds its own session from its own
+    environment: credentials never travel through a scheduler.
+    """
+
+    profile: str | None = None
+
+    def __call__(self) -> Any:
+        return boto3.Session(profile_name=self.profile)
+
+
 def default_session_factory(profile: str | None) -> SessionFactory:
-    """boto3's default credential chain (environment, profile, SSO, instance role)."""
-    return lambda: boto3.Session(profile_name=profile)
+    """The default credential chain, as a picklable factory."""
+    return ProfileSessions(profile)
 
 
 def assumed_session(sts: Any, role_arn: str, *, external_id: str | None, region: str) -> Any:

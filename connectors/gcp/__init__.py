@@ -107,6 +107,16 @@ class GcpConnector:
         self.prefetched: dict[str, Any] = {}  # projectId -> ProjectData, when Cloud Asset Inventory answered
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable for distributed workers: the live session and its lock are rebuilt where it runs."""
+        state = dict(self.__dict__)
+        state["_rest"], state["_lock"] = None, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     @classmethod
     def from_config(cls, section: ConfigSection) -> GcpConnector:
         """Build from `[connectors.gcp]`."""
