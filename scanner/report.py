@@ -9,7 +9,7 @@ from typing import Any
 from scanner import __version__
 from scanner.config import Severity
 from scanner.engine import ScanResult
-from scanner.model import Credential, Gap, Identity
+from scanner.model import Credential, Gap, Grant, Identity
 from scanner.registry import AgentRecord
 from scanner.rules import Finding, Status
 
@@ -101,6 +101,20 @@ def _credential(cred: Credential) -> dict[str, Any]:
     }
 
 
+def _grant(grant: Grant) -> dict[str, Any]:
+    return {
+        "uid": grant.uid,
+        "subject_uid": grant.subject_uid,
+        "provider": grant.provider,
+        "scope": grant.scope,
+        "kind": grant.kind,
+        "target": grant.target,
+        "name": grant.name,
+        "permissions": list(grant.permissions[:50]),
+        "attributes": {k: v for k, v in grant.attributes.items() if isinstance(v, str | int | bool) or v is None},
+    }
+
+
 def finding_dict(f: Finding) -> dict[str, Any]:
     """One finding in report form."""
     return {
@@ -153,6 +167,12 @@ def _summary(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def _agent_grants(result: ScanResult) -> list[Grant]:
+    """Grants of agents (classified or registered): what an offboarding plan must remove."""
+    agents = {uid for uid, v in result.verdicts.items() if v.is_agent} | set(result.matches)
+    return [g for uid in agents for g in result.index.contexts[uid].grants]
+
+
 def build_report(result: ScanResult) -> dict[str, Any]:
     """The canonical report; every other format is rendered from this dict."""
     identities = sorted(result.index.identities.values(), key=lambda i: (i.provider, i.scope, i.uid))
@@ -176,6 +196,7 @@ def build_report(result: ScanResult) -> dict[str, Any]:
         "summary": _summary(result),
         "identities": [_identity(result, i) for i in identities],
         "credentials": [_credential(c) for c in sorted(result.index.credentials.values(), key=lambda c: c.uid)],
+        "grants": [_grant(g) for g in sorted(_agent_grants(result), key=lambda g: g.uid)],
         "findings": [finding_dict(f) for f in result.findings],
         "registry_records": [_record(r) for r in result.registry.records],
     }

@@ -109,6 +109,7 @@ def _managed_grant(subject: str, scope: str, arn: str, book: PolicyBook, kind: s
         name=f"group {via} policy {name}" if via else f"{_KIND_LABEL.get(kind, kind)} {name}",
         permissions=allowed_patterns(stmts),
         statements=stmts,
+        attributes={"policy_arn": arn, "group": via},
     )
 
 
@@ -126,6 +127,7 @@ def _inline_grant(subject: str, scope: str, policy: Mapping[str, Any], kind: str
         name=label,
         permissions=allowed_patterns(stmts),
         statements=stmts,
+        attributes={"policy_name": name, "group": via},
     )
 
 
