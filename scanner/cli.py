@@ -242,3 +242,25 @@ def history(config: Path | None, state: Path | None, agent: str | None) -> None:
         )
     finally:
         store.close()
+
+
+@registry.command("suggest")
+@click.argument("report_path", metavar="REPORT.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--finding", "findings", multiple=True, help="Only these unregistered-agent findings (repeatable).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the entries here (else stdout).")
+def registry_suggest(report_path: Path, findings: tuple[str, ...], out: Path | None) -> None:
+    """Registry entries for the unregistered agents of a report; fill in the owners, then merge them."""
+    from scanner.output import write_atomic
+    from scanner.suggest import dump, suggest
+
+    report = _load_report(report_path)
+    try:
+        document = suggest(report, findings)
+    except ValueError as exc:
+        fail_input(str(exc))
+    text = dump(document, [f"{report_path} (scan {report['scan']['id']})"])
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    write_atomic(out, text.encode("utf-8"), mode=0o644)
+    click.echo(f"wrote {len(document['agents'])} suggested entries to {out}", err=True)

@@ -78,12 +78,23 @@ def _identity(result: ScanResult, ident: Identity) -> dict[str, Any]:
             ],
         },
         "registry_id": record.id if record else None,
+        "owners": [_person(result, o) for o in ident.owners],
+        "sponsors": [_person(result, o) for o in ident.sponsors],
         "credentials": sorted(c.uid for c in ctx.credentials),
         "workloads": [
             {"uid": w.uid, "kind": w.kind, "name": w.name, "region": w.region}
             for w in sorted(ctx.workloads, key=lambda w: w.uid)
         ],
     }
+
+
+def _person(result: ScanResult, identifier: str) -> str:
+    """An owner or sponsor by the most readable id the scan knows (a user's sign-in name), else as given."""
+    uid = result.index.resolve(identifier)
+    person = result.index.identities.get(uid) if uid else None
+    if person is None:
+        return identifier
+    return next((n for n in person.native_ids if "@" in n), person.name)
 
 
 def _credential(cred: Credential) -> dict[str, Any]:
@@ -110,7 +121,7 @@ def _grant(grant: Grant) -> dict[str, Any]:
         "kind": grant.kind,
         "target": grant.target,
         "name": grant.name,
-        "permissions": list(grant.permissions[:50]),
+        "permissions": list(grant.permissions),
         "attributes": {k: v for k, v in grant.attributes.items() if isinstance(v, str | int | bool) or v is None},
     }
 
