@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import networkx as nx
 
+from scanner.closure import closures
 from scanner.config import ConfigSection, ScanSettings, Settings
 from scanner.coverage import Coverage
 from scanner.executors import Executor, Task, ThreadExecutor
@@ -43,6 +45,7 @@ class ScanResult:
     matches: Mapping[str, AgentRecord]
     findings: list[Finding]
     evaluated: Counter[str] = field(default_factory=Counter)
+    offboarding: dict[str, dict[str, Any]] = field(default_factory=dict)  # registry id -> closure state
 
 
 def build_connectors(settings: Settings, only: Iterable[str] = ()) -> list[Connector]:
@@ -91,12 +94,26 @@ def lookup_owners(connectors: Sequence[Connector], registry: Registry, records: 
     return found
 
 
-def evaluate(
-    records: Iterable[Record], settings: ScanSettings, registry: Registry, now: datetime
-) -> tuple[
-    RecordIndex, nx.MultiDiGraph, Coverage, dict[str, Verdict], dict[str, AgentRecord], list[Finding], Counter[str]
-]:
-    """The pure half of a scan: records in, verdicts and findings out."""
+@dataclass
+class Evaluation:
+    """The pure half's results; unpacks as (index, graph, coverage, verdicts, matches, findings, evaluated)."""
+
+    index: RecordIndex
+    graph: nx.MultiDiGraph
+    coverage: Coverage
+    verdicts: dict[str, Verdict]
+    matches: dict[str, AgentRecord]
+    findings: list[Finding]
+    evaluated: Counter[str]
+    offboarding: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Any]:
+        fields = (self.index, self.graph, self.coverage, self.verdicts, self.matches, self.findings, self.evaluated)
+        return iter(fields)
+
+
+def evaluate(records: Iterable[Record], settings: ScanSettings, registry: Registry, now: datetime) -> Evaluation:
+    """The pure half of a scan: records in, verdicts, findings and offboarding states out."""
     index = build_index(records)
     graph = build_graph(index)
     coverage = Coverage(index.scope_reports, index.gaps)
@@ -118,7 +135,7 @@ def evaluate(
         now=now,
     )
     findings = run_rules(ctx, RULES.values())
-    return index, graph, coverage, verdicts, matches, findings, ctx.evaluated
+    return Evaluation(index, graph, coverage, verdicts, matches, findings, ctx.evaluated, closures(ctx))
 
 
 def run_scan(
@@ -137,7 +154,8 @@ def run_scan(
     connectors = list(connectors) if connectors is not None else build_connectors(settings)
     records = collect(connectors, settings.scan.max_workers, progress, executor)
     records += lookup_owners(connectors, registry, records)
-    index, graph, coverage, verdicts, matches, findings, evaluated = evaluate(records, settings.scan, registry, now)
+    result = evaluate(records, settings.scan, registry, now)
+    index, graph, coverage, verdicts, matches, findings, evaluated = result
     log.info("scan finished: %d identities, %d findings", len(index.identities), len(findings))
     return ScanResult(
         scan_id=str(uuid.uuid4()),
@@ -152,4 +170,5 @@ def run_scan(
         matches=matches,
         findings=findings,
         evaluated=evaluated,
+        offboarding=result.offboarding,
     )

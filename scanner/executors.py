@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -88,8 +89,11 @@ class DaskExecutor:
         from distributed.scheduler import KilledWorker
 
         client = self._client()
+        run = uuid.uuid4().hex  # keys unique per run: a long-lived cluster must never hand back an old result
         futures = {
-            client.submit(collect_scope, t.connector, t.scope, pure=False, retries=DASK_RETRIES, key=f"collect-{i}"): t
+            client.submit(
+                collect_scope, t.connector, t.scope, pure=False, retries=DASK_RETRIES, key=f"collect-{run}-{i}"
+            ): t
             for i, t in enumerate(tasks)
         }
         try:

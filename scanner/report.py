@@ -209,5 +209,8 @@ def build_report(result: ScanResult) -> dict[str, Any]:
         "credentials": [_credential(c) for c in sorted(result.index.credentials.values(), key=lambda c: c.uid)],
         "grants": [_grant(g) for g in sorted(_agent_grants(result), key=lambda g: g.uid)],
         "findings": [finding_dict(f) for f in result.findings],
-        "registry_records": [_record(r) for r in result.registry.records],
+        "registry_records": [
+            {**_record(r), **({"offboarding": result.offboarding[r.id]} if r.id in result.offboarding else {})}
+            for r in result.registry.records
+        ],
     }

@@ -20,15 +20,16 @@ class FlakyWorkerConnector:
     requires: ClassVar[tuple[str, ...]] = ()
     permissions: ClassVar[tuple[str, ...]] = ("none",)
 
-    def __init__(self, marker_dir: Path) -> None:
+    def __init__(self, marker_dir: Path, scopes: tuple[str, ...] = ("once", "always", "fine")) -> None:
         self.marker_dir = marker_dir
+        self.scopes = scopes
 
     @classmethod
     def from_config(cls, section: ConfigSection) -> FlakyWorkerConnector:
         return cls(Path(section.values["marker_dir"]))
 
     def plan(self) -> ScopePlan:
-        return ScopePlan(scopes=("once", "always", "fine"))
+        return ScopePlan(scopes=self.scopes)
 
     def collect(self, scope: str) -> Iterator[Record]:
         marker = self.marker_dir / f"{scope}.attempts"
