@@ -34,7 +34,7 @@ class DemoCredential:
 
 
 @contextlib.contextmanager
-def _aws(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
+def _aws(now: datetime, say: Any) -> Iterator[tuple[Connector, str, Any]]:
     import boto3
 
     from connectors.aws import AwsConnector, AwsSettings
@@ -50,11 +50,11 @@ def _aws(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
                 aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1"
             ),
         )
-        yield connector, org.registry_yaml
+        yield connector, org.registry_yaml, (emulator, org.management)
 
 
 @contextlib.contextmanager
-def _entra(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
+def _entra(now: datetime, say: Any) -> Iterator[tuple[Connector, str, Any]]:
     from connectors.entra import EntraConnector, EntraSettings
     from connectors.entra.demo_tenant import demo_tenant
     from connectors.entra.emulator import GraphEmulator
@@ -62,7 +62,8 @@ def _entra(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
     tenant, fragment = demo_tenant(now)
     with GraphEmulator(tenant) as emulator:
         say(f"emulated Microsoft Graph tenant on {emulator.url} (in this process)")
-        yield EntraConnector(EntraSettings(graph_endpoint=emulator.url), credential=DemoCredential()), fragment
+        connector = EntraConnector(EntraSettings(graph_endpoint=emulator.url), credential=DemoCredential())
+        yield connector, fragment, tenant
 
 
 @contextlib.contextmanager
@@ -81,6 +82,14 @@ def _gcp(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
         yield GcpConnector(settings, credentials=token), fragment
 
 
+def _cross_cloud(aws_emulator: Any, management: str, tenant: Any) -> None:
+    """An AWS role that trusts the Entra app agent-deployer and is administrator: one path across clouds."""
+    from connectors.aws.demo_estate import plant_cross_cloud
+
+    deployer = next(sp for sp in tenant.service_principals if sp.display_name == "agent-deployer")
+    plant_cross_cloud(aws_emulator, management, tenant.tenant_id, deployer.app_id)
+
+
 def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:
     """Start the emulators, seed the estate, write the registry, scan, and write the reports."""
     missing = missing_requirements(("boto3", "moto", "msgraph", "azure.identity", "google.cloud.resourcemanager_v3"))
@@ -89,10 +98,11 @@ def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:
     now = datetime.now(UTC)
     say = (lambda _: None) if quiet else (lambda line: click.echo(line, err=True))
     with (
-        _aws(now, say) as (aws, aws_registry),
-        _entra(now, say) as (entra, entra_registry),
+        _aws(now, say) as (aws, aws_registry, (aws_emulator, management)),
+        _entra(now, say) as (entra, entra_registry, tenant),
         _gcp(now, say) as (gcp, gcp_registry),
     ):
+        _cross_cloud(aws_emulator, management, tenant)
         registry_path = out / "agents.yaml"
         text = aws_registry.rstrip("\n") + "\n" + entra_registry.rstrip("\n") + "\n" + gcp_registry
         write_atomic(registry_path, text.encode("utf-8"), mode=0o644)

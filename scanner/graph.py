@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +28,13 @@ class Relation(StrEnum):
 
 
 # Relations along which control flows from one principal to another, for privilege paths.
-CONTROL_RELATIONS = frozenset({Relation.CAN_ASSUME, Relation.CAN_IMPERSONATE, Relation.OWNS})
+CONTROL_RELATIONS = frozenset({Relation.CAN_ASSUME, Relation.CAN_IMPERSONATE, Relation.OWNS, Relation.FEDERATES_FROM})
+# Issuers whose tokens name one of our own identities in an audience or subject: (provider, issuer pattern).
+IDENTITY_ISSUERS = (
+    ("entra", re.compile(r"^(sts\.windows\.net|login\.microsoftonline\.com)/([0-9a-f-]{36})", re.IGNORECASE)),
+    ("gcp", re.compile(r"^accounts\.google\.com$")),
+)
+_ID_TOKEN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b\d{21}\b")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -158,6 +165,31 @@ def impersonation_edges(index: RecordIndex) -> Iterator[Edge]:
                 )
 
 
+def _issuer_provider(issuer: str) -> str | None:
+    host = issuer.removeprefix("https://")
+    return next((provider for provider, pattern in IDENTITY_ISSUERS if pattern.match(host)), None)
+
+
+def cross_cloud_edges(index: RecordIndex) -> Iterator[Edge]:
+    """FEDERATES_FROM between identities: another cloud's identity whose tokens satisfy this one's trust."""
+    for ident in index.identities.values():
+        for trust in ident.trusts:
+            provider = _issuer_provider(trust.principal) if trust.kind is TrustKind.FEDERATED else None
+            if provider is None:
+                continue
+            text = " ".join((*trust.conditions, *trust.subjects))
+            for token in dict.fromkeys(_ID_TOKEN.findall(text)):
+                source = index.resolve(token)
+                if source and source != ident.uid and index.identities[source].provider == provider:
+                    name = index.identities[source].name
+                    yield Edge(
+                        source=source,
+                        target=ident.uid,
+                        relation=Relation.FEDERATES_FROM,
+                        reason=f"{ident.name} trusts tokens from {trust.principal} issued to {name} ({token})",
+                    )
+
+
 def ownership_edges(index: RecordIndex) -> Iterator[Edge]:
     """OWNS edges: an owner can add credentials to what it owns, so it controls it."""
     for ident in index.identities.values():
@@ -172,7 +204,13 @@ def ownership_edges(index: RecordIndex) -> Iterator[Edge]:
 
 
 Correlator = Callable[[RecordIndex], Iterator[Edge]]
-CORRELATORS: tuple[Correlator, ...] = (assume_role_edges, federation_edges, ownership_edges, impersonation_edges)
+CORRELATORS: tuple[Correlator, ...] = (
+    assume_role_edges,
+    federation_edges,
+    ownership_edges,
+    impersonation_edges,
+    cross_cloud_edges,
+)
 
 
 def build_graph(index: RecordIndex, correlators: tuple[Correlator, ...] = CORRELATORS) -> nx.MultiDiGraph:

@@ -38,3 +38,19 @@ def test_demo_reconciles_three_clouds_against_one_registry(tmp_path: Path) -> No
     assert ("aws", "support-summarizer-lambda") in shadow and ("entra", "ChatGPT") in shadow
     assert ("gcp", "website-chat") in shadow  # a Gemini API key
     assert (out / "agents.yaml").exists() and (out / "report.html").stat().st_size > 10_000
+    # One privilege path crosses clouds: an Entra app's tokens assume an administrator role in AWS.
+    providers = {i["uid"]: i["provider"] for i in report["identities"]}
+    crossing = [
+        f for f in report["findings"]
+        if f["rule"] == "agent-privilege-path"
+        and any(providers.get(h["source"]) != providers.get(h["target"]) for h in f["path"])
+    ]  # fmt: skip
+    (path,) = crossing
+    (hop,) = path["path"]
+    assert (providers[hop["source"]], hop["relation"], providers[hop["target"]]) == ("entra", "FEDERATES_FROM", "aws")
+    assert "sts.windows.net" in hop["reason"] and "administrator-equivalent" in path["evidence"][1]
+    # Every retired or expired record says whether its offboarding is complete.
+    closure = {r["id"]: r["offboarding"]["status"] for r in report["registry_records"] if "offboarding" in r}
+    assert closure == dict.fromkeys(
+        ("claims-agent", "pricing-copilot", "entra-claims-triage", "gcp-legacy-summarizer"), "incomplete"
+    )

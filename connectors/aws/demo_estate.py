@@ -269,3 +269,25 @@ def registry_yaml(management: str, ml_prod: str, sandbox: str, today: date) -> s
         retired_on=(today - timedelta(days=90)).isoformat(),
         expired=(today - timedelta(days=60)).isoformat(),
     )
+
+
+def plant_cross_cloud(emu: AwsEmulator, management: str, tenant_id: str, app_id: str) -> str:
+    """A role that trusts tokens Entra issues to one app, with administrator access: a cross-cloud path."""
+    issuer = f"sts.windows.net/{tenant_id}/"
+    iam = emu.client("iam")
+    iam.create_open_id_connect_provider(Url=f"https://{issuer}", ClientIDList=[app_id], ThumbprintList=["a" * 40])
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": f"arn:aws:iam::{management}:oidc-provider/{issuer}"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {f"{issuer}:aud": app_id}},
+            }
+        ],
+    }
+    name = "entra-deployer-admin"
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Description="Deploys from Azure")
+    iam.attach_role_policy(RoleName=name, PolicyArn=f"{AWS_POLICY}AdministratorAccess")
+    return f"arn:aws:iam::{management}:role/{name}"
