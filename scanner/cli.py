@@ -264,3 +264,19 @@ def registry_suggest(report_path: Path, findings: tuple[str, ...], out: Path | N
         return
     write_atomic(out, text.encode("utf-8"), mode=0o644)
     click.echo(f"wrote {len(document['agents'])} suggested entries to {out}", err=True)
+
+
+@main.command()
+@click.argument("report_path", metavar="REPORT.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--agent", "agents", multiple=True, help="Also plan this shadow agent (registry id, uid or native id).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sh"]), default="text", show_default=True)
+def offboard(report_path: Path, agents: tuple[str, ...], fmt: str) -> None:
+    """A dry-run revocation plan for retired and expired agents; shadowsweep itself never calls a write API."""
+    from scanner.offboard import plan, render_json, render_sh, render_text
+
+    try:
+        plans = plan(_load_report(report_path), agents)
+    except ValueError as exc:
+        fail_input(str(exc))
+    render = {"text": render_text, "json": render_json, "sh": render_sh}[fmt]
+    click.echo(render(plans), nl=False)
