@@ -60,3 +60,44 @@ def test_suggest_fill_validate_merge_rescan(tmp_path: Path) -> None:
     drift = [f for f in after["findings"] if f["rule"] == "agent-scope-drift" and f["registry_id"] in
              {a["id"] for a in yaml.safe_load(filled)["agents"]}]  # fmt: skip
     assert drift == []  # the proposed scope is exactly today's access
+
+
+def _apply(emulator: AwsEmulator, account: str, argv: tuple[str, ...]) -> None:
+    """Run one planned `aws` command as the equivalent boto3 call against the emulator (never a real cloud)."""
+    assert argv[0] == "aws"
+    service, operation, options = argv[1], argv[2], argv[3:]
+    kwargs: dict[str, Any] = {}
+    for option in options:
+        key, _, value = option.removeprefix("--").partition("=")
+        name = "".join(part.capitalize() for part in key.split("-"))
+        if name != "Region":
+            kwargs[name] = int(value) if value.isdigit() and name.endswith("Executions") else value
+    client = emulator.assumed_client(service, account)
+    getattr(client, operation.replace("-", "_"))(**kwargs)
+
+
+def test_offboarding_plan_applied_closes_the_audit(tmp_path: Path) -> None:
+    with AwsEmulator() as emulator:
+        demo = seed_demo_org(emulator)
+        (tmp_path / "agents.yaml").write_text(demo.registry_yaml)
+        config = tmp_path / "shadowsweep.toml"
+        config.write_text(
+            f'[scan]\nregistry = "agents.yaml"\nout = "out"\n\n[connectors.aws]\n'
+            f'organization_role = "OrganizationAccountAccessRole"\nendpoint_url = "{emulator.url}"\n'
+        )
+        assert cli("scan", "-c", str(config)).returncode == 0
+        planned = cli("offboard", str(tmp_path / "out" / "report.json"), "--format", "json")
+        plans = {p["agent"]: p for p in json.loads(planned.stdout)["plans"]}
+        for step in plans["claims-agent"]["steps"]:  # the whole plan for the retired agent
+            _apply(emulator, demo.ml_prod, tuple(step["argv"]))
+        first = plans["pricing-copilot"]["steps"][0]  # half a plan for the expired one: trust denied, role kept
+        _apply(emulator, demo.ml_prod, tuple(first["argv"]))
+        assert cli("scan", "-c", str(config)).returncode == 0
+        after = json.loads((tmp_path / "out" / "report.json").read_text())
+    closure = {r["id"]: r.get("offboarding") for r in after["registry_records"]}
+    assert closure["claims-agent"] == {"status": "complete", "remaining": []}
+    assert closure["pricing-copilot"]["status"] == "incomplete"
+    assert any("pricing-copilot" in item for item in closure["pricing-copilot"]["remaining"])
+    rules = {(f["rule"], f["registry_id"]) for f in after["findings"]}
+    assert ("retired-agent-active", "claims-agent") not in rules
+    assert ("expired-agent-registration", "pricing-copilot") in rules
