@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from scanner.model import Credential, Grant, Identity, Record, Trust, TrustKind
+from scanner.model import Credential, Identity, Record, Trust, TrustKind
 from scanner.times import parse_timestamp
 
 PROVIDER = "entra"
@@ -193,70 +193,6 @@ def credentials_of(owner_uid: str, holder: Mapping[str, Any], snap: Snapshot, no
             yield _secret(owner_uid, cred, "certificate", snap, app_id, now)
 
 
-def _app_role_grants(sp: Mapping[str, Any], snap: Snapshot, roles: dict[str, dict[str, str]]) -> Iterator[Grant]:
-    for assignment in snap.app_role_assignments.get(sp["id"], []):
-        resource = str(assignment.get("resourceId", ""))
-        role_id = str(assignment.get("appRoleId", ""))
-        value = "default access" if role_id == DEFAULT_ACCESS_ROLE else roles.get(resource, {}).get(role_id, role_id)
-        yield Grant(
-            uid=f"{PROVIDER}:app-role:{assignment['id']}",
-            subject_uid=sp_uid(sp["id"]),
-            provider=PROVIDER,
-            scope=snap.tenant_id,
-            kind="app-role",
-            target=sp_uid(resource),
-            name=f"application permission {value} on {assignment.get('resourceDisplayName') or resource}",
-            permissions=(value,),
-            attributes={"resource_app_id": snap.sp_by_id.get(resource, {}).get("appId", ""), "app_role_id": role_id},
-        )
-
-
-def consent_grants(snap: Snapshot) -> Iterator[Grant]:
-    """Delegated consents (oauth2PermissionGrants), each held by its client service principal."""
-    sps = snap.sp_by_id
-    for grant in snap.grants:
-        resource = sps.get(grant.get("resourceId", ""), {})
-        everyone = grant.get("consentType") == "AllPrincipals"
-        who = "all users (admin consent)" if everyone else f"user {grant.get('principalId')}"
-        yield Grant(
-            uid=f"{PROVIDER}:consent:{grant['id']}",
-            subject_uid=sp_uid(grant["clientId"]),
-            provider=PROVIDER,
-            scope=snap.tenant_id,
-            kind="delegated-consent",
-            target=sp_uid(grant.get("resourceId", "")),
-            name=f"delegated consent to {resource.get('displayName', grant.get('resourceId'))} for {who}",
-            permissions=tuple(str(grant.get("scope") or "").split()),
-            attributes={
-                "consent_type": grant.get("consentType", ""),
-                "principal_id": grant.get("principalId") or "",
-                "resource_app_id": resource.get("appId", ""),
-            },
-        )
-
-
-def role_grants(snap: Snapshot) -> Iterator[Grant]:
-    """Directory role assignments of service principals (users' roles are out of scope)."""
-    sps = snap.sp_by_id
-    for assignment in snap.role_assignments:
-        principal = str(assignment.get("principalId", ""))
-        if principal not in sps:
-            continue
-        role = snap.role_definitions.get(str(assignment.get("roleDefinitionId", "")), {})
-        name = str(role.get("displayName") or assignment.get("roleDefinitionId"))
-        yield Grant(
-            uid=f"{PROVIDER}:directory-role:{assignment['id']}",
-            subject_uid=sp_uid(principal),
-            provider=PROVIDER,
-            scope=snap.tenant_id,
-            kind="directory-role",
-            target=f"{PROVIDER}:directory:{assignment.get('directoryScopeId', '/')}",
-            name=f"directory role {name}",
-            permissions=(name,),
-            attributes={"role_template_id": role.get("templateId", ""), "scope": assignment.get("directoryScopeId")},
-        )
-
-
 def person(user: Mapping[str, Any], tenant_id: str) -> Identity:
     """A person named as an owner or sponsor."""
     natives = (user["id"], user.get("userPrincipalName") or "", user.get("mail") or "")
@@ -275,6 +211,8 @@ def person(user: Mapping[str, Any], tenant_id: str) -> Identity:
 
 def records(snap: Snapshot, now: datetime) -> Iterator[Record]:
     """Every record of a tenant snapshot."""
+    from connectors.entra.grants import app_role_grants, consent_grants, role_grants
+
     apps = {a["appId"]: a for a in snap.applications if a.get("appId")}
     roles = {
         sp["id"]: {r["id"]: r.get("value") or r.get("displayName") or r["id"] for r in sp.get("appRoles") or []}
@@ -291,7 +229,7 @@ def records(snap: Snapshot, now: datetime) -> Iterator[Record]:
             yield from credentials_of(identity.uid, app, snap, now)
             for fic in snap.federated.get(app["id"], []):
                 yield _fic_credential(identity.uid, fic, snap)
-        yield from _app_role_grants(sp, snap, roles)
+        yield from app_role_grants(sp, snap, roles)
     for app in snap.applications:
         if app["id"] not in with_sp:
             identity = _app_identity(app, snap)
