@@ -70,7 +70,7 @@ def run(sps: int, apps: int, grants: int) -> None:
     server.join(10)
     objects = sps + apps + grants
     least = floor(sps, apps, grants, people_reads, sign_ins)
-    index, findings = result[0], result[5]
+    index, findings = result.index, result.findings
     print(
         f"identities {len(index.identities):,}  grants {len(index.grants):,}  "
         f"credentials {len(index.credentials):,}  findings {len(findings):,}"
