@@ -144,6 +144,7 @@ class ScanSettings:
     max_workers: int = 8
     state: Path | None = None  # the SQLite history; off unless set
     spool: Path | None = None  # undelivered sink events wait here for the next run
+    registries: tuple[str, ...] = ()  # extra registry sources: "file:PATH" and native ones ("entra-agent-id")
     executor: str = "thread"  # thread | dask
     scheduler: str | None = None  # the Dask scheduler address, e.g. tcp://host:8786
 
@@ -171,6 +172,7 @@ _SCAN_KEYS = {
     "spool",
     "executor",
     "scheduler",
+    "registries",
 }
 
 
@@ -196,7 +198,12 @@ def parse_scan_section(section: ConfigSection, base: Path) -> ScanSettings:
     executor = section.get("executor", str, "thread")
     if executor not in ("thread", "dask"):
         raise section.error("executor", "expected thread or dask")
+    registries = section.get_str_list("registries") or ()
+    for source in registries:
+        if not (source.startswith("file:") or source in ("entra-agent-id",)):
+            raise section.error("registries", f"unknown registry source {source!r} (file:PATH or entra-agent-id)")
     return ScanSettings(
+        registries=tuple(s if not s.startswith("file:") else f"file:{base / s[5:]}" for s in registries),
         executor=executor,
         scheduler=section.get_optional_str("scheduler"),
         state=(base / state) if state else None,

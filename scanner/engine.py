@@ -19,6 +19,7 @@ from scanner.executors import Executor, Task, ThreadExecutor
 from scanner.graph import build_graph
 from scanner.index import RecordIndex, build_index
 from scanner.model import Identity, Record, ScopeReport
+from scanner.native import ENTRA_AGENT_ID, Conflict, entra_agent_records, merge
 from scanner.plugins import Connector, PeopleDirectory, load_connector_class, load_rule_modules
 from scanner.registry import AgentRecord, Registry
 from scanner.rules import RULES, Finding, RuleContext, run_rules
@@ -106,6 +107,7 @@ class Evaluation:
     findings: list[Finding]
     evaluated: Counter[str]
     offboarding: dict[str, dict[str, Any]] = field(default_factory=dict)
+    registry: Registry | None = None  # the file registry plus native sources, as evaluated
 
     def __iter__(self) -> Iterator[Any]:
         fields = (self.index, self.graph, self.coverage, self.verdicts, self.matches, self.findings, self.evaluated)
@@ -114,6 +116,11 @@ class Evaluation:
 
 def evaluate(records: Iterable[Record], settings: ScanSettings, registry: Registry, now: datetime) -> Evaluation:
     """The pure half of a scan: records in, verdicts, findings and offboarding states out."""
+    records = list(records)
+    conflicts: list[Conflict] = []
+    if ENTRA_AGENT_ID in settings.registries:
+        uids = {n: r.uid for r in records if isinstance(r, Identity) for n in r.native_ids}
+        registry, conflicts = merge(registry, entra_agent_records(records), uids)
     index = build_index(records)
     graph = build_graph(index)
     coverage = Coverage(index.scope_reports, index.gaps)
@@ -133,9 +140,10 @@ def evaluate(records: Iterable[Record], settings: ScanSettings, registry: Regist
         matches=matches,
         settings=settings,
         now=now,
+        conflicts=conflicts,
     )
     findings = run_rules(ctx, RULES.values())
-    return Evaluation(index, graph, coverage, verdicts, matches, findings, ctx.evaluated, closures(ctx))
+    return Evaluation(index, graph, coverage, verdicts, matches, findings, ctx.evaluated, closures(ctx), registry)
 
 
 def run_scan(
@@ -162,7 +170,7 @@ def run_scan(
         started_at=started,
         finished_at=datetime.now(UTC),
         settings=settings.scan,
-        registry=registry,
+        registry=result.registry or registry,
         index=index,
         graph=graph,
         coverage=coverage,

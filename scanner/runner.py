@@ -48,7 +48,7 @@ def prepare(settings: Settings, only: Iterable[str] = (), sinks: Iterable[str] =
     """Load the registry, check formats and sinks, build the connectors: all before any API call."""
     for name in settings.scan.formats:
         load_renderer(name)
-    registry = load_registry(settings.scan.registry) if settings.scan.registry else Registry.empty()
+    registry = _file_registry(settings)
     configured = _sinks(settings)
     only_sinks = set(sinks) or None
     unknown = (only_sinks or set()) - {s.name for s in configured}
@@ -58,6 +58,23 @@ def prepare(settings: Settings, only: Iterable[str] = (), sinks: Iterable[str] =
     return Prepared(
         settings=settings, registry=registry, connectors=connectors, sinks=configured, only_sinks=only_sinks
     )
+
+
+def _file_registry(settings: Settings) -> Registry:
+    """The registry file or directory, plus any `file:` sources: ids and identities unique across all."""
+    paths = [settings.scan.registry] if settings.scan.registry else []
+    paths += [Path(s[5:]) for s in settings.scan.registries if s.startswith("file:")]
+    loaded = [load_registry(p) for p in paths]
+    if not loaded:
+        return Registry.empty()
+    if len(loaded) == 1:
+        return loaded[0]
+    try:
+        return Registry(
+            records=[r for reg in loaded for r in reg.records], sources=[s for reg in loaded for s in reg.sources]
+        )
+    except ValueError as exc:
+        raise InputError(str(exc), field="scan.registries") from exc
 
 
 def _sinks(settings: Settings) -> list[Any]:

@@ -79,6 +79,7 @@ def write(tmp_path: Path, text: str) -> Path:
         ),
         pytest.param("[scan\n", ": invalid TOML", id="syntax"),
         pytest.param("[scan]\nstate = ''\n", ":2: scan.state: must not be empty", id="state"),
+        pytest.param("[scan]\nregistries = ['cmdb:x']\n", ":2: scan.registries: unknown registry source", id="source"),
         pytest.param(
             "[connectors.aws]\naccounts = ['12']\n", ":2: connectors.aws.accounts: '12' is not a 12-digit", id="acct"
         ),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import networkx as nx
 
@@ -65,6 +66,7 @@ class RuleContext:
     settings: ScanSettings
     now: datetime
     evaluated: Counter[str] = field(default_factory=Counter)
+    conflicts: Sequence[Any] = ()  # file vs native registry disagreements (scanner.native.Conflict)
 
     def is_agent(self, uid: str) -> bool:
         """An identity counts as an agent when classified as one or registered as one."""

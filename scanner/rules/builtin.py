@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from scanner.rules import agents, credentials, federation, gaps, lifecycle
+from scanner.rules import agents, credentials, federation, gaps, lifecycle, registries
 
-__all__ = ["agents", "credentials", "federation", "gaps", "lifecycle"]
+__all__ = ["agents", "credentials", "federation", "gaps", "lifecycle", "registries"]
