@@ -1,0 +1,330 @@
+"""The engine at scale: synthetic records through evaluate(), stage by stage, with time and peak memory per stage.
+
+Run: python -m bench.engine [--sizes 100000,1000000] [--profile] [--tracemalloc]
+Each size runs in a fresh child process, so its peaks are its own. The real `scanner.engine.evaluate` runs, with
+its steps wrapped so each starts a phase (index, graph, coverage, verdicts, registry, rules, offboarding; a step it
+gains later shows as time "after" the one before), then the report: `scanner.report.build_report` on a ScanResult
+and the JSON renderer. Peak RSS per phase comes from a sampler thread reading /proc/self/statm every 10 ms; the
+process's high-water mark (`ru_maxrss`) is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import multiprocessing as mp
+import os
+import pstats
+import resource
+import threading
+import time
+import tracemalloc
+import uuid
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_CURRENT: list[PhaseClock] = []  # the running clock, to name the stage a MemoryError hit
+TARGETS = {100_000: (15.0, 1024.0), 1_000_000: (120.0, 6144.0)}  # identities: (seconds, MB)
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB (Linux /proc; else the high-water mark)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return peak_mb()
+
+
+def peak_mb() -> float:
+    """This process's peak RSS so far (ru_maxrss), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class RssSampler:
+    """A daemon thread that keeps the highest RSS seen since the last `restart()`."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.peak = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_mb())
+
+    def restart(self) -> None:
+        """Start a new window: the peak becomes the current RSS."""
+        self.peak = rss_mb()
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._stop.set()
+        self._thread.join()
+
+
+class PhaseClock:
+    """Splits a run into named phases, each with its wall time, peak RSS and (optionally) traced heap peak."""
+
+    def __init__(self, trace: bool = False, live: bool = False) -> None:
+        self.trace, self.live = trace, live
+        self.sampler = RssSampler()
+        self.rows: list[tuple[str, float, float, float | None]] = []  # name, seconds, peak MB, heap peak MB
+        self.name = ""
+        self._started = time.perf_counter()
+
+    def enter(self, name: str) -> None:
+        """Close the current phase (kept when named or longer than 5 ms) and start `name`."""
+        now = time.perf_counter()
+        elapsed = now - self._started
+        if self.name and (not self.name.startswith("(") or elapsed > 0.005):
+            heap = tracemalloc.get_traced_memory()[1] / 2**20 if self.trace else None
+            self.rows.append((self.name, elapsed, max(self.sampler.peak, rss_mb()), heap))
+            if self.live:
+                print(f"   ... {self.name}: {elapsed:.1f} s, peak RSS {self.rows[-1][2]:.0f} MB", flush=True)
+        self.name = name
+        if self.trace:
+            tracemalloc.reset_peak()
+        self.sampler.restart()
+        self._started = time.perf_counter()
+
+    def stop(self) -> None:
+        """Close the last phase and stop sampling."""
+        self.enter("")
+        self.sampler.stop()
+
+
+def _hook(clock: PhaseClock, module: Any, name: str, phase: str, *, once: bool = False) -> None:
+    """Wrap module.name so that calling it starts `phase` (on the first call only, when `once`)."""
+    original = getattr(module, name, None)
+    if original is None:  # the engine no longer has this step
+        return
+
+    def first(*args: Any, **kwargs: Any) -> Any:
+        if clock.name != phase:
+            clock.enter(phase)
+        return original(*args, **kwargs)
+
+    def each(*args: Any, **kwargs: Any) -> Any:
+        clock.enter(phase)
+        try:
+            return original(*args, **kwargs)
+        finally:
+            clock.enter(f"(after {phase})")
+
+    setattr(module, name, first if once else each)
+
+
+def _timed_registry(clock: PhaseClock, registry: Any) -> Any:
+    """The same registry, starting the "registry" phase at its first match()."""
+    from scanner.registry import Registry
+
+    class TimedRegistry(Registry):
+        __slots__ = ()
+
+        def match(self, identifiers: Any) -> Any:
+            if clock.name != "registry":
+                clock.enter("registry")
+            return super().match(identifiers)
+
+    return TimedRegistry(registry.records, registry.sources)
+
+
+def measure(
+    identities: int, profile: bool = False, trace: bool = False, live: bool = False, real_policies: bool = True
+) -> dict[str, Any]:
+    """Build the records, then run the real `evaluate` with phase hooks, then the report; prints the figures."""
+    from bench.seed_records import synthetic_records
+    from bench.seed_registry import synthetic_registry
+    from reports.json_report import JsonRenderer
+    from scanner import engine
+    from scanner.config import ScanSettings
+    from scanner.plugins import load_rule_modules
+    from scanner.report import build_report
+    from scanner.signals import load_catalogue
+
+    list(load_rule_modules())  # imports and the signal catalogue are start-up cost, not per-identity cost
+    load_catalogue()
+    if trace:
+        tracemalloc.start()
+    baseline = rss_mb()
+    clock = PhaseClock(trace, live)
+    _CURRENT.append(clock)
+    clock.enter("records")
+    records = synthetic_records(identities, real_policies=real_policies)
+    registry = _timed_registry(clock, synthetic_registry(records))
+    gc.collect()
+    for name, phase in (
+        ("build_index", "index"),
+        ("build_graph", "graph"),
+        ("Coverage", "coverage"),
+        ("run_rules", "rules"),
+        ("closures", "offboarding"),
+    ):
+        _hook(clock, engine, name, phase)
+    _hook(clock, engine, "classify", "verdicts", once=True)
+    profiler = cProfile.Profile() if profile else None
+    settings, started = ScanSettings(), datetime.now(UTC)
+    clock.enter("(evaluate)")
+    began = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    evaluation = engine.evaluate(records, settings, registry, started)
+    evaluated_s = time.perf_counter() - began
+    clock.enter("report")
+    index, graph, coverage, verdicts, matches, findings, evaluated = evaluation
+    extra = {f.name: getattr(evaluation, f.name) for f in fields(engine.ScanResult) if hasattr(evaluation, f.name)}
+    base = {
+        "index": index,
+        "graph": graph,
+        "coverage": coverage,
+        "verdicts": verdicts,
+        "matches": matches,
+        "findings": findings,
+        "evaluated": evaluated,
+    }
+    result = engine.ScanResult(
+        **{
+            **extra,
+            **base,
+            "scan_id": str(uuid.uuid4()),
+            "started_at": started,
+            "finished_at": datetime.now(UTC),
+            "settings": settings,
+            "registry": registry,
+        }
+    )
+    report = build_report(result)
+    clock.enter("json")
+    rendered = JsonRenderer().render(report)
+    if profiler is not None:
+        profiler.disable()
+    clock.stop()
+    figures = {
+        "identities": len(index.identities),
+        "records": len(records),
+        "registry": len(registry),
+        "edges": graph.number_of_edges(),
+        "nodes": graph.number_of_nodes(),
+        "agents": sum(1 for v in verdicts.values() if v.is_agent),
+        "findings": len(findings),
+        "json_mb": len(rendered) / 2**20,
+        "baseline_mb": baseline,
+        "peak_mb": peak_mb(),
+        "evaluate_s": evaluated_s,
+        "stages": clock.rows,
+        "profile": _profile_text(profiler) if profiler is not None else "",
+    }
+    _print(figures)
+    return figures
+
+
+def _profile_text(profiler: cProfile.Profile) -> str:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(20)
+    return out.getvalue()
+
+
+def _print(f: dict[str, Any]) -> None:
+    n = f["identities"]
+    print(
+        f"\n== {n:,} identities: {f['records']:,} records, registry of {f['registry']:,}; graph {f['nodes']:,} "
+        f"nodes / {f['edges']:,} edges; {f['agents']:,} agents, {f['findings']:,} findings; "
+        f"report.json {f['json_mb']:.0f} MB"
+    )
+    heap = any(row[3] is not None for row in f["stages"])
+    print(f"   {'stage':<22} {'seconds':>8} {'peak RSS MB':>12}" + (f" {'traced heap MB':>15}" if heap else ""))
+    scanner_s = 0.0
+    for name, seconds, peak, traced in f["stages"]:
+        if name != "records":
+            scanner_s += seconds
+        extra = f" {traced:>15.0f}" if traced is not None else ""
+        note = "  (synthetic input and registry: not scanner work)" if name == "records" else ""
+        print(f"   {name:<22} {seconds:>8.2f} {peak:>12.0f}{extra}{note}")
+    peak = f["peak_mb"]
+    print(
+        f"   evaluate {f['evaluate_s']:.1f} s; evaluate + report + JSON {scanner_s:.1f} s; process peak RSS "
+        f"{peak:.0f} MB (interpreter and imports {f['baseline_mb']:.0f} MB, records included)"
+    )
+    target = TARGETS.get(n)
+    if target is not None:
+        seconds, mb = target
+        verdict = "meets" if scanner_s <= seconds and peak <= mb else "MISSES"
+        print(f"   target for {n:,}: <= {seconds:.0f} s and <= {mb / 1024:.0f} GB -> {verdict}")
+    if f["profile"]:
+        print(f"\n   cProfile of evaluate + report + JSON (timings above include its overhead):\n{f['profile']}")
+
+
+def _child(identities: int, profile: bool, trace: bool, cap_gb: float, real: bool, conn: Any) -> None:
+    if cap_gb > 0:  # fail with MemoryError rather than push the machine (and its other jobs) into the OOM killer
+        cap = int(cap_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    try:
+        figures = measure(identities, profile, trace, live=identities >= 500_000, real_policies=real)
+    except MemoryError:
+        stage = _CURRENT[-1].name if _CURRENT else "?"
+        _CURRENT.clear()  # drop references so the message can be built
+        gc.collect()
+        print(f"size {identities:,}: MemoryError in stage {stage} at the {cap_gb:.0f} GB address-space cap")
+        conn.send({"identities": identities, "error": f"MemoryError in {stage} (cap {cap_gb:.0f} GB)"})
+        return
+    figures.pop("profile")
+    conn.send(figures)
+
+
+def default_cap_gb() -> float:
+    """80% of the machine's memory."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30 * 0.8
+    except (ValueError, OSError):
+        return 0.0
+
+
+def run(
+    sizes: list[int],
+    profile: bool = False,
+    trace: bool = False,
+    cap_gb: float | None = None,
+    real_policies: bool = True,
+) -> list[dict[str, Any]]:
+    """Each size in a fresh (forked) child process; returns the figures of each."""
+    results: list[dict[str, Any]] = []
+    ctx = mp.get_context("fork")
+    cap = default_cap_gb() if cap_gb is None else cap_gb
+    for size in sizes:
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(size, profile, trace, cap, real_policies, child))
+        proc.start()
+        child.close()
+        try:
+            results.append(parent.recv())
+        except EOFError:
+            print(f"size {size:,}: the child process died (exit code {proc.exitcode}); out of memory?")
+        proc.join()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated identity counts")
+    parser.add_argument("--profile", action="store_true", help="cProfile evaluate + report (slows every stage)")
+    parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
+    parser.add_argument("--memory-cap-gb", type=float, help="address-space cap of each child (default 80%% of RAM)")
+    parser.add_argument(
+        "--small-policies", action="store_true", help="two-action stand-ins instead of the real AWS managed documents"
+    )
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    run(sizes, args.profile, args.tracemalloc, args.memory_cap_gb, not args.small_policies)
+
+
+if __name__ == "__main__":
+    main()
