@@ -31,7 +31,7 @@ BENCHES = (
     Bench("aws_org", "bench.aws_org", ("--accounts", "20", "--identities", "200"),
           ("--accounts", "200", "--identities", "500"),
           ("organization", "accounts one by one", "pool of", "  ", "floor per member", "speed-up")),
-    Bench("aws_peers", "bench.aws_peers", ("--roles", "1000", "--users", "500"),
+    Bench("aws_peers", "bench.aws_peers", ("--roles", "1000", "--users", "500", "--peer-timeout", "300"),
           ("--roles", "10000", "--users", "5000"),
           ("one account", "tool ", "shadowsweep ", "bare boto3", "prowler ", "cloudsplaining ", "pmapper ",
            "peak RSS:", "shadowsweep calls", "shadowsweep wall")),
