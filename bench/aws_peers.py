@@ -18,7 +18,6 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from bench.aws_peers_server import EmulatorProcess, Estate, by_operation, total
 from bench.aws_peers_tools import FLOOR, OURS, PEERS, PEERS_HOME, Outcome, Tool, install, rss_method, run_commands
@@ -180,11 +179,6 @@ def run(
     else:
         shutil.rmtree(work, ignore_errors=True)
     return rows
-
-
-def summary(rows: list[Row]) -> dict[str, Any]:
-    """Figures for bench's overall summary."""
-    return {r.tool: (r.outcome.wall_s if r.outcome else None, r.calls, r.note) for r in rows}
 
 
 def main() -> None:

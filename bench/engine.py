@@ -24,9 +24,8 @@ import tracemalloc
 import uuid
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-T = TypeVar("T")
 _CURRENT: list[PhaseClock] = []  # the running clock, to name the stage a MemoryError hit
 TARGETS = {100_000: (15.0, 1024.0), 1_000_000: (120.0, 6144.0)}  # identities: (seconds, MB)
 
@@ -45,36 +44,14 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class RssSampler:
-    """A daemon thread that keeps the highest RSS seen since the last `restart()`."""
-
-    def __init__(self, interval: float = 0.01) -> None:
-        self.interval = interval
-        self.peak = rss_mb()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, rss_mb())
-
-    def restart(self) -> None:
-        """Start a new window: the peak becomes the current RSS."""
-        self.peak = rss_mb()
-
-    def stop(self) -> None:
-        """Stop sampling."""
-        self._stop.set()
-        self._thread.join()
-
-
 class PhaseClock:
     """Splits a run into named phases, each with its wall time, peak RSS and (optionally) traced heap peak."""
 
     def __init__(self, trace: bool = False, live: bool = False) -> None:
         self.trace, self.live = trace, live
-        self.sampler = RssSampler()
+        self.peak = rss_mb()  # highest RSS of the current phase, kept by a sampler thread every 10 ms
+        self._done = threading.Event()
+        threading.Thread(target=self._sample, name="rss-sampler", daemon=True).start()
         self.rows: list[tuple[str, float, float, float | None]] = []  # name, seconds, peak MB, heap peak MB
         self.name = ""
         self._started = time.perf_counter()
@@ -85,19 +62,23 @@ class PhaseClock:
         elapsed = now - self._started
         if self.name and (not self.name.startswith("(") or elapsed > 0.005):
             heap = tracemalloc.get_traced_memory()[1] / 2**20 if self.trace else None
-            self.rows.append((self.name, elapsed, max(self.sampler.peak, rss_mb()), heap))
+            self.rows.append((self.name, elapsed, max(self.peak, rss_mb()), heap))
             if self.live:
                 print(f"   ... {self.name}: {elapsed:.1f} s, peak RSS {self.rows[-1][2]:.0f} MB", flush=True)
         self.name = name
         if self.trace:
             tracemalloc.reset_peak()
-        self.sampler.restart()
+        self.peak = rss_mb()
         self._started = time.perf_counter()
 
     def stop(self) -> None:
         """Close the last phase and stop sampling."""
         self.enter("")
-        self.sampler.stop()
+        self._done.set()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.01):
+            self.peak = max(self.peak, rss_mb())
 
 
 def _hook(clock: PhaseClock, module: Any, name: str, phase: str, *, once: bool = False) -> None:
@@ -179,27 +160,11 @@ def measure(
     evaluated_s = time.perf_counter() - began
     clock.enter("report")
     index, graph, coverage, verdicts, matches, findings, evaluated = evaluation
-    extra = {f.name: getattr(evaluation, f.name) for f in fields(engine.ScanResult) if hasattr(evaluation, f.name)}
-    base = {
-        "index": index,
-        "graph": graph,
-        "coverage": coverage,
-        "verdicts": verdicts,
-        "matches": matches,
-        "findings": findings,
-        "evaluated": evaluated,
-    }
-    result = engine.ScanResult(
-        **{
-            **extra,
-            **base,
-            "scan_id": str(uuid.uuid4()),
-            "started_at": started,
-            "finished_at": datetime.now(UTC),
-            "settings": settings,
-            "registry": registry,
-        }
-    )
+    names = ("index", "graph", "coverage", "verdicts", "matches", "findings", "evaluated")
+    parts = {f.name: getattr(evaluation, f.name) for f in fields(engine.ScanResult) if hasattr(evaluation, f.name)}
+    parts |= dict(zip(names, evaluation, strict=False)) | {"settings": settings, "registry": registry}
+    parts |= {"scan_id": str(uuid.uuid4()), "started_at": started, "finished_at": datetime.now(UTC)}
+    result = engine.ScanResult(**parts)
     report = build_report(result)
     clock.enter("json")
     rendered = JsonRenderer().render(report)
