@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.seed_policies import ROLE_POLICY_MIX, policy_documents
-from connectors.aws.policy import allowed_patterns, statements
+from connectors.aws.normalize import PolicyBook
 from scanner.model import (
     Credential,
     Effect,
@@ -68,7 +68,10 @@ class _Scope:
     """Builds the records of one scope; the shared `rng` makes every run identical."""
 
     def __init__(self, number: int, rng: random.Random, documents: dict[str, Any]) -> None:
-        self.rng, self.n, self.documents = rng, number, documents
+        self.rng, self.n = rng, number
+        # One book per account, as the AWS connector keeps, with the default version GAAD reports for each policy.
+        arns = {AWS_POLICY + name: doc for name, doc in documents.items()}
+        self.book = PolicyBook(documents=arns, versions=dict.fromkeys(arns, "v1"))
         kind = number % 20
         self.provider = "aws" if kind < 12 else ("entra" if kind < 17 else "gcp")
         self.scope = f"{100000000000 + number:012d}" if self.provider == "aws" else f"{self.provider}-{number}"
@@ -189,14 +192,14 @@ class _Scope:
 
     def _managed(self, subject: str, name: str, kind: str = "managed-policy") -> Grant:
         arn = AWS_POLICY + name
-        stmts = statements(self.documents[name])
+        stmts, patterns = self.book.parsed(arn)
         return self.grant(
             uid=f"{subject}|{kind}||{arn}",
             subject_uid=subject,
             kind=kind,
             target=arn,
             name=f"managed policy {name}",
-            permissions=allowed_patterns(stmts),
+            permissions=patterns,
             statements=stmts,
             attributes={"policy_arn": arn, "group": ""},
         )

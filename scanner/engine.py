@@ -125,6 +125,8 @@ def evaluate(records: Iterable[Record], settings: ScanSettings, registry: Regist
     graph = build_graph(index)
     coverage = Coverage(index.scope_reports, index.gaps)
     verdicts = {uid: classify(ctx, settings.agent_threshold) for uid, ctx in index.contexts.items()}
+    for context in index.contexts.values():
+        context.forget_policy()
     matches: dict[str, AgentRecord] = {}
     for uid, ident in index.identities.items():
         record = registry.match((uid, *ident.native_ids))

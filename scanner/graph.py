@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -11,8 +12,8 @@ from enum import StrEnum
 import networkx as nx
 
 from scanner.index import RecordIndex
-from scanner.model import Grant, Identity, TrustKind
-from scanner.permissions import HeldAction, allows
+from scanner.model import Identity, TrustKind
+from scanner.permissions import HeldAction, PolicySet
 
 
 class Relation(StrEnum):
@@ -70,18 +71,18 @@ class _AssumeCandidates:
     """Identities holding any sts:AssumeRole permission, grouped by scope (computed once)."""
 
     def __init__(self, index: RecordIndex) -> None:
-        self.grants: dict[str, list[Grant]] = {}
+        self.policies: dict[str, PolicySet] = {}
         self.by_scope: dict[str, list[str]] = {}
         for uid, ctx in index.contexts.items():
             # Only policy documents can allow sts:AssumeRole; role bindings and consents never do.
-            if any(g.statements for g in ctx.grants) and allows(ctx.grants, "sts:AssumeRole"):
-                self.grants[uid] = ctx.grants
+            if any(g.statements for g in ctx.grants) and ctx.policy.allows("sts:AssumeRole"):
+                self.policies[uid] = ctx.policy
                 self.by_scope.setdefault(ctx.identity.scope, []).append(uid)
 
     def who_may_assume(self, role_arn: str, scope: str | None) -> Iterator[tuple[str, HeldAction]]:
-        uids = self.by_scope.get(scope, []) if scope is not None else list(self.grants)
+        uids = self.by_scope.get(scope, []) if scope is not None else list(self.policies)
         for uid in uids:
-            held = allows(self.grants[uid], "sts:AssumeRole", role_arn)
+            held = self.policies[uid].allows("sts:AssumeRole", role_arn)
             if held:
                 yield uid, held
 
@@ -126,7 +127,8 @@ def _principal_trust(
             source=source, target=role.uid, relation=Relation.CAN_ASSUME, reason=f"{role.name} trusts {principal}"
         )
         return
-    held = allows(candidates.grants.get(source, []), "sts:AssumeRole", role_arn)
+    policy = candidates.policies.get(source)
+    held = policy.allows("sts:AssumeRole", role_arn) if policy else None
     if held:
         yield Edge(
             source=source,
@@ -214,20 +216,25 @@ CORRELATORS: tuple[Correlator, ...] = (
 
 
 def build_graph(index: RecordIndex, correlators: tuple[Correlator, ...] = CORRELATORS) -> nx.MultiDiGraph:
-    """Nodes are uids (records stay in the index); edges carry relation and reason."""
+    """Nodes are bare uids (records and their kinds stay in the index); edges carry relation and reason.
+
+    Only nodes outside the index (issuers, unresolved principals) carry an attribute, `type="external"`. Edges are
+    added in batches as the correlators yield them, so no list of every edge is held beside the graph.
+    """
     graph = nx.MultiDiGraph()
-    graph.add_nodes_from(index.identities, type="identity")
-    graph.add_nodes_from(index.credentials, type="credential")
-    graph.add_nodes_from(index.grants, type="grant")
-    graph.add_nodes_from(index.workloads, type="workload")
-    edges = list(_record_edges(index))
-    for correlate in correlators:
-        edges.extend(correlate(index))
-    for edge in edges:
-        if edge.source not in graph:
-            graph.add_node(edge.source, type="external")
-        graph.add_edge(edge.source, edge.target, key=edge.relation.value, relation=edge.relation, reason=edge.reason)
+    for table in (index.identities, index.credentials, index.grants, index.workloads):
+        graph.add_nodes_from(table)
+    edges = itertools.chain(_record_edges(index), *(correlate(index) for correlate in correlators))
+    while batch := list(itertools.islice(edges, _BATCH)):
+        ends = {e.source for e in batch} | {e.target for e in batch}
+        graph.add_nodes_from((uid for uid in ends if uid not in graph), type="external")
+        graph.add_edges_from(
+            (e.source, e.target, e.relation.value, {"relation": e.relation, "reason": e.reason}) for e in batch
+        )
     return graph
+
+
+_BATCH = 20_000
 
 
 def explore(graph: nx.MultiDiGraph, start: str, max_hops: int = 4) -> dict[str, Edge | None]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
+from scanner.action_index import ActionIndex, LinearIndex, action_index, glob, grant_statements
 from scanner.model import Effect, Grant, Statement
 
 BOUNDARY = "permissions-boundary"
@@ -49,21 +49,14 @@ ENTRA_TIER0 = frozenset(
 TIER0_KINDS = frozenset({"directory-role", "app-role"})
 
 
-@lru_cache(maxsize=65536)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """An IAM wildcard pattern as a regex over patterns: `?` never stands for a `*` of the other side."""
-    parts = (".*" if ch == "*" else "[^*]" if ch == "?" else re.escape(ch) for ch in pattern.lower())
-    return re.compile("".join(parts) + r"\Z", re.DOTALL)
-
-
 def matches(pattern: str, value: str) -> bool:
     """Whether a concrete action or resource matches a wildcard pattern (case-insensitive)."""
-    return _glob(pattern).match(value.lower()) is not None
+    return glob(pattern).match(value.lower()) is not None
 
 
 def covers(outer: str, inner: str) -> bool:
     """Whether every name `inner` can stand for is also named by `outer` (both may hold wildcards)."""
-    return _glob(outer).match(inner.lower()) is not None
+    return glob(outer).match(inner.lower()) is not None
 
 
 def overlaps(left: str, right: str) -> bool:
@@ -83,27 +76,20 @@ class HeldAction:
     excluded: tuple[str, ...] = ()  # NotAction of an Allow statement: everything but these
 
 
-def _statements(grant: Grant) -> tuple[Statement, ...]:
-    """A grant's statements; a provider without statements allows its permissions on its target."""
-    if grant.statements:
-        return grant.statements
-    return (Statement(effect=Effect.ALLOW, actions=grant.permissions),)
-
-
 def _denies(grants: Iterable[Grant]) -> list[Statement]:
     """Unconditional Deny statements of identity policies (conditional ones may not apply)."""
     return [
         st
         for grant in grants
         if grant.kind != BOUNDARY
-        for st in _statements(grant)
+        for st in grant_statements(grant)
         if st.effect is Effect.DENY and not st.conditional and st.actions and not st.not_resources
     ]
 
 
 def _allowed(grant: Grant, denies: list[Statement]) -> list[HeldAction]:
     held = []
-    for st in _statements(grant):
+    for st in grant_statements(grant):
         if st.effect is not Effect.ALLOW:
             continue
         patterns: tuple[str, ...] = st.actions or (("*",) if st.not_actions else ())
@@ -171,26 +157,94 @@ def _resource_ok(patterns: tuple[str, ...], resource: str | None) -> bool:
     return resource is None or any(covers(p, resource) for p in patterns)
 
 
+def _denied(denies: list[Statement], action: str, resource: str | None) -> bool:
+    return any(
+        any(overlaps(a, action) for a in deny.actions)
+        and ("*" in deny.resources or (resource is not None and any(covers(r, resource) for r in deny.resources)))
+        for deny in denies
+    )
+
+
+_NONE: list[HeldAction] = []  # shared by every "nothing covers it" answer; never appended to
+
+
+class PolicySet:
+    """One identity's grants compiled once, so repeated questions (may it assume X? is it admin?) stay cheap."""
+
+    __slots__ = ("grants", "_indexes", "_denies", "_boundaries", "_admin", "_memo")
+
+    def __init__(self, grants: Iterable[Grant]) -> None:
+        every = list(grants)
+        self.grants = [g for g in every if g.kind != BOUNDARY]
+        self._indexes: list[ActionIndex | LinearIndex] = [action_index(g) for g in self.grants]
+        self._denies = _denies(self.grants)
+        self._boundaries = [PolicySet([_as_policy(g)]) for g in every if g.kind == BOUNDARY]
+        self._admin: tuple[str, HeldAction] | None | bool = False  # False: not computed yet
+        self._memo: dict[str, list[HeldAction]] | None = None
+
+    def allows(self, action: str, resource: str | None = None) -> HeldAction | None:
+        """The held action that allows `action` on `resource` (None: on some resource); unconditional first."""
+        if any(b.allows(action, resource) is None for b in self._boundaries):
+            return None
+        if self._denies and _denied(self._denies, action, resource):
+            return None
+        best: HeldAction | None = None
+        for held in self._covering(action):
+            if not _resource_ok(held.resources, resource):
+                continue
+            if not held.conditional:
+                return held
+            best = best or held
+        return best
+
+    def _covering(self, action: str) -> list[HeldAction]:
+        """Held patterns that cover `action` and do not exclude it, in document order; kept per action asked."""
+        if self._memo is None:
+            self._memo = {}
+        found = self._memo.get(action)
+        if found is None:
+            found = []
+            for grant, index in zip(self.grants, self._indexes, strict=True):
+                for hit in index.covering(action):
+                    st = index.statements[hit.statement]
+                    excluded = () if st.actions else st.not_actions
+                    if not any(overlaps(x, action) for x in excluded):
+                        found.append(_held(grant, st, hit.pattern, excluded))
+            self._memo[action] = found = found or _NONE
+        return found
+
+    def patterns_in(self, services: Iterable[str]) -> list[tuple[str, str]]:
+        """(pattern, grant name) of allowed patterns in these services (lower case), minus unconditional Denies."""
+        wanted = tuple(services)
+        out = []
+        for grant, index in zip(self.grants, self._indexes, strict=True):
+            for hit in index.in_services(wanted):
+                if any("*" in d.resources and any(covers(a, hit.pattern) for a in d.actions) for d in self._denies):
+                    continue
+                out.append((hit.pattern, grant.name or grant.target))
+        return out
+
+    def admin(self) -> tuple[str, HeldAction] | None:
+        """Why these grants amount to administrator access, computed once."""
+        if self._admin is False:
+            self._admin = _admin_equivalent(self)
+        return self._admin  # type: ignore[return-value]
+
+
+def _held(grant: Grant, st: Statement, pattern: str, excluded: tuple[str, ...]) -> HeldAction:
+    return HeldAction(
+        pattern=pattern,
+        grant_uid=grant.uid,
+        grant_name=grant.name or grant.target,
+        conditional=st.conditional,
+        resources=st.resources,
+        excluded=excluded,
+    )
+
+
 def allows(grants: list[Grant], action: str, resource: str | None = None) -> HeldAction | None:
     """The held action that allows `action` on `resource` (None: on some resource); unconditional first."""
-    for grant in grants:
-        if grant.kind == BOUNDARY and allows([_as_policy(grant)], action, resource) is None:
-            return None
-    for deny in _denies(grants):
-        if any(overlaps(a, action) for a in deny.actions) and (
-            "*" in deny.resources or (resource is not None and any(covers(r, resource) for r in deny.resources))
-        ):
-            return None
-    best: HeldAction | None = None
-    for held in held_actions(grants):
-        if not covers(held.pattern, action) or any(overlaps(x, action) for x in held.excluded):
-            continue
-        if not _resource_ok(held.resources, resource):
-            continue
-        if not held.conditional:
-            return held
-        best = best or held
-    return best
+    return PolicySet(grants).allows(action, resource)
 
 
 _BROAD_IAM = re.compile(r"^arn:aws[a-z-]*:iam::[^:]*:(role|user|group|policy)/\*$", re.IGNORECASE)
@@ -203,11 +257,15 @@ def _broad(resources: tuple[str, ...]) -> bool:
 
 def admin_equivalent(grants: list[Grant]) -> tuple[str, HeldAction] | None:
     """Why these grants amount to administrator access (`*`, `iam:*`, or a privilege-granting write)."""
+    return PolicySet(grants).admin()
+
+
+def _admin_equivalent(policy: PolicySet) -> tuple[str, HeldAction] | None:
     for probe, why in (("*:*", "allows every action (*)"), ("iam:*", "allows every IAM action (iam:*)")):
-        held = allows(grants, probe, "*")
+        held = policy.allows(probe, "*")
         if held and held.pattern.lower() in {"*", "*:*", "iam:*"} and not held.conditional:
             return why, held
-    for grant in grants:
+    for grant in policy.grants:
         if grant.kind in TIER0_KINDS:
             for name in sorted(ENTRA_TIER0 & set(grant.permissions)):
                 held = HeldAction(
@@ -215,7 +273,7 @@ def admin_equivalent(grants: list[Grant]) -> tuple[str, HeldAction] | None:
                 )
                 return f"holds {name} (Tier 0: a direct path to Global Administrator)", held
     for action in sorted(PRIVILEGE_GRANTING_ACTIONS):
-        held = allows(grants, action)
+        held = policy.allows(action)
         if held and not held.conditional and _broad(held.resources):
             where = "every resource" if "*" in held.resources else ", ".join(held.resources)
             return f"allows {action} on {where}, which grants privilege", held

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from importlib.resources import files
 from typing import Any
 
 import yaml
 
 from scanner.model import Credential, Grant, Identity, TrustKind, Workload
-from scanner.permissions import covers, held_actions
+from scanner.permissions import PolicySet, covers
 
 NAME_FAMILY = "name"
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -63,6 +63,15 @@ class IdentityContext:
     credentials: list[Credential] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
     workloads: list[Workload] = field(default_factory=list)
+
+    @cached_property
+    def policy(self) -> PolicySet:
+        """The grants compiled once, for the many permission questions signals, graph and rules ask."""
+        return PolicySet(self.grants)
+
+    def forget_policy(self) -> None:
+        """Drop the compiled grants once every identity has been classified; the few rules that ask rebuild them."""
+        self.__dict__.pop("policy", None)
 
 
 # A fact is (value to match, context shown in the evidence).
@@ -141,6 +150,8 @@ def _facts_ai_resource(ctx: IdentityContext) -> Iterator[Fact]:
 
 def _facts_ai_role(ctx: IdentityContext) -> Iterator[Fact]:
     for grant in ctx.grants:
+        if grant.statements:
+            continue  # a policy document's actions are never role names
         for role in grant.permissions:
             if role.startswith("roles/"):
                 yield role, {"grant": grant.name}
@@ -178,24 +189,41 @@ GLOB_KEYS = frozenset({"ai_role"})  # entries may carry IAM-style wildcards
 SUFFIX_KEYS = frozenset({"publisher_domain"})  # a value matches an entry or any subdomain of it
 
 
+@lru_cache(maxsize=16384)
+def _covers_any(pattern: str, values: tuple[str, ...]) -> bool:
+    """Whether a held pattern covers one of a signal's actions; managed policies repeat the same patterns."""
+    return any(covers(pattern, v) for v in values)
+
+
 def _match_ai_action(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
     """AI actions granted explicitly in an AI namespace; a bare `*` is admin, not AI evidence."""
-    namespaces = {v.split(":", 1)[0].lower() for v in signal.values}
-    for held in held_actions(ctx.grants):
-        if held.pattern.split(":", 1)[0].lower() not in namespaces:
-            continue
-        hits = [v for v in signal.values if covers(held.pattern, v)]
-        if hits:
-            yield {"value": held.pattern, "grant": held.grant_name}
+    namespaces = sorted({v.split(":", 1)[0].lower() for v in signal.values})
+    for pattern, grant_name in ctx.policy.patterns_in(namespaces):
+        if _covers_any(pattern, signal.values):
+            yield {"value": pattern, "grant": grant_name}
 
 
-def _match(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
+def _facts(key: str, ctx: IdentityContext, cache: dict[str, list[Fact]]) -> list[Fact]:
+    """One identity's facts of one kind, gathered once however many signals look at them."""
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = list(FACTS[key](ctx))
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _name_forms(name: str) -> tuple[str, str]:
+    """A name as written and with camelCase split into words; several name signals ask in a row."""
+    return name, _CAMEL.sub(" ", name)
+
+
+def _match(signal: Signal, ctx: IdentityContext, cache: dict[str, list[Fact]]) -> Iterator[dict[str, str]]:
     if signal.match_key == "ai_action":
         yield from _match_ai_action(signal, ctx)
         return
-    for value, extra in FACTS[signal.match_key](ctx):
+    for value, extra in _facts(signal.match_key, ctx, cache):
         if signal.match_key == "name_regex":
-            forms = (value, _CAMEL.sub(" ", value))
+            forms = _name_forms(value)
             hit = any(pattern.search(form) for pattern in signal.patterns for form in forms)
         elif signal.match_key in GLOB_KEYS:
             hit = any(covers(v, value) for v in signal.values)
@@ -255,9 +283,10 @@ def fuse(evidence: Iterable[Evidence], threshold: float) -> Verdict:
 def classify(ctx: IdentityContext, threshold: float, catalogue: tuple[Signal, ...] | None = None) -> Verdict:
     """Evaluate every catalogue signal against one identity and fuse the evidence."""
     found: list[Evidence] = []
+    facts: dict[str, list[Fact]] = {}
     for signal in catalogue or load_catalogue():
         seen: set[str] = set()
-        for extra in _match(signal, ctx):
+        for extra in _match(signal, ctx, facts):
             detail = signal.detail.format_map(_Default(extra))
             if detail in seen:
                 continue

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from scanner.config import Severity
 from scanner.graph import Edge, explore, path_to
 from scanner.model import Facet, Gap
-from scanner.permissions import admin_equivalent
 from scanner.rules import Finding, Rule, RuleContext, Status, gap_note, rule
 from scanner.signals import Evidence, fuse
 
@@ -85,7 +84,7 @@ def unregistered_agent(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
 def _admin_reason(ctx: RuleContext, uid: str, cache: dict[str, str | None]) -> str | None:
     if uid not in cache:
         context = ctx.index.contexts.get(uid)
-        found = admin_equivalent(context.grants) if context else None
+        found = context.policy.admin() if context else None
         cache[uid] = f"{found[0]} via {found[1].grant_name}" if found else None
     return cache[uid]
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from scanner.config import Severity
 from scanner.model import TrustKind
-from scanner.permissions import admin_equivalent
 from scanner.rules import Finding, Rule, RuleContext, rule
 
 # Issuers shared by everyone on a platform: without a subject condition, any of their users can federate in.
@@ -49,7 +48,7 @@ def unconstrained_federation(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
                 "condition: anyone on that platform can obtain its access"
             ]
             evidence += [f"condition: {c}" for c in trust.conditions]
-            admin = admin_equivalent(ctx.index.contexts[ident.uid].grants)
+            admin = ctx.index.contexts[ident.uid].policy.admin()
             if admin:
                 evidence.append(f"{ident.name} is administrator-equivalent: {admin[0]}")
             record = ctx.matches.get(ident.uid)
