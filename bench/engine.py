@@ -18,12 +18,14 @@ import multiprocessing as mp
 import os
 import pstats
 import resource
+import tempfile
 import threading
 import time
 import tracemalloc
 import uuid
 from dataclasses import fields
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 _CURRENT: list[PhaseClock] = []  # the running clock, to name the stage a MemoryError hit
@@ -123,9 +125,9 @@ def measure(
     """Build the records, then run the real `evaluate` with phase hooks, then the report; prints the figures."""
     from bench.seed_records import synthetic_records
     from bench.seed_registry import synthetic_registry
-    from reports.json_report import JsonRenderer
     from scanner import engine
     from scanner.config import ScanSettings
+    from scanner.output import write_reports
     from scanner.plugins import load_rule_modules
     from scanner.report import build_report
     from scanner.signals import load_catalogue
@@ -167,7 +169,9 @@ def measure(
     result = engine.ScanResult(**parts)
     report = build_report(result)
     clock.enter("json")
-    rendered = JsonRenderer().render(report)
+    with tempfile.TemporaryDirectory(prefix="bench-engine-") as out:  # the real path: streamed, staged, renamed
+        (written,) = write_reports(report, Path(out), ("json",))
+        json_mb = written.stat().st_size / 2**20
     if profiler is not None:
         profiler.disable()
     clock.stop()
@@ -179,7 +183,7 @@ def measure(
         "nodes": graph.number_of_nodes(),
         "agents": sum(1 for v in verdicts.values() if v.is_agent),
         "findings": len(findings),
-        "json_mb": len(rendered) / 2**20,
+        "json_mb": json_mb,
         "baseline_mb": baseline,
         "peak_mb": peak_mb(),
         "evaluate_s": evaluated_s,

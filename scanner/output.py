@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,21 +34,48 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
         os.close(dir_fd)
 
 
-def render_all(report: Mapping[str, Any], formats: tuple[str, ...]) -> dict[str, bytes]:
-    """Render every format first, so a failing renderer leaves nothing half-written."""
-    rendered: dict[str, bytes] = {}
-    for name in formats:
-        renderer = load_renderer(name)
-        rendered[renderer.filename] = renderer.render(report)
-    return rendered
+def _chunks(renderer: Any, report: Mapping[str, Any]) -> Iterator[bytes]:
+    """A renderer's output piece by piece when it can stream (report.json of a large estate), else in one piece."""
+    stream = getattr(renderer, "stream", None)
+    return stream(report) if callable(stream) else iter((renderer.render(report),))
+
+
+def _stage(path: Path, chunks: Iterator[bytes]) -> str:
+    """Write a private temporary file beside `path`, fsynced; its name, for the rename that publishes it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
 
 
 def write_reports(report: Mapping[str, Any], out_dir: Path, formats: tuple[str, ...]) -> list[Path]:
-    """Render, then write each file atomically with mode 0600."""
-    rendered = render_all(report, formats)
-    written = []
-    for filename, data in rendered.items():
-        target = out_dir / filename
-        write_atomic(target, data)
-        written.append(target)
-    return written
+    """Render every format into a temporary file first, then rename them all: a failing renderer publishes nothing."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name in formats:
+            renderer = load_renderer(name)
+            target = out_dir / renderer.filename
+            staged.append((_stage(target, _chunks(renderer, report)), target))
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    dir_fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return [target for _, target in staged]
