@@ -197,6 +197,19 @@ class PolicySet:
             best = best or held
         return best
 
+    def on_every_resource(self, action: str) -> HeldAction | None:
+        """The answer `allows(action, r)` gives for every resource r, when it does not depend on r; else None.
+
+        True when no boundary or Deny applies and every pattern covering the action allows it on `*`; the graph
+        then skips a per-role check for each identity that may assume any role.
+        """
+        if self._boundaries or self._denies:
+            return None
+        covering = self._covering(action)
+        if not covering or not all("*" in held.resources for held in covering):
+            return None
+        return self.allows(action)
+
     def _covering(self, action: str) -> list[HeldAction]:
         """Held patterns that cover `action` and do not exclude it, in document order; kept per action asked."""
         if self._memo is None:

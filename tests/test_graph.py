@@ -282,3 +282,15 @@ def test_a_deny_naming_the_role_blocks_the_edge() -> None:
     deny = grant(CALLER, "sts:AssumeRole", resources=[vault.native_ids[0]], effect="Deny", name="not-the-vault")
     found = edges(graph_of([CALLER, vault, *_assume("*"), deny]), Relation.CAN_ASSUME)
     assert (CALLER.uid, vault.uid) not in found
+
+
+def test_the_graph_is_a_consistent_networkx_multidigraph() -> None:
+    graph = graph_of(_estate())
+    out_edges = sorted(graph.edges(keys=True))
+    in_edges = sorted((u, v, k) for node in graph for u, v, k in graph.in_edges(node, keys=True))
+    assert out_edges == in_edges  # successors and predecessors describe the same edges
+    assert graph.number_of_edges() == len(out_edges) > 0
+    copy = nx.MultiDiGraph(graph)  # networkx's own operations accept it as built
+    assert sorted(copy.edges(keys=True)) == out_edges
+    reversed_graph = graph.reverse()
+    assert sorted((v, u, k) for u, v, k in reversed_graph.edges(keys=True)) == out_edges
