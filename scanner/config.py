@@ -140,6 +140,7 @@ class ScanSettings:
     fail_on: Severity | None = None
     stale_after_days: int = 90
     max_credential_age_days: int = 365
+    attestation_max_age_days: int = 90  # an agent identity attested longer ago (or never) fails
     agent_threshold: float = 0.5
     max_workers: int = 8
     state: Path | None = None  # the SQLite history; off unless set
@@ -167,6 +168,7 @@ _SCAN_KEYS = {
     "state",
     "stale_after_days",
     "max_credential_age_days",
+    "attestation_max_age_days",
     "agent_threshold",
     "max_workers",
     "spool",
@@ -214,6 +216,7 @@ def parse_scan_section(section: ConfigSection, base: Path) -> ScanSettings:
         fail_on=Severity.parse(fail_on_text),
         stale_after_days=_positive(section, "stale_after_days", 90),
         max_credential_age_days=_positive(section, "max_credential_age_days", 365),
+        attestation_max_age_days=_positive(section, "attestation_max_age_days", 90),
         agent_threshold=threshold,
         max_workers=_positive(section, "max_workers", 8),
     )

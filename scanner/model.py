@@ -29,6 +29,8 @@ class Facet(StrEnum):
     GRANTS = "grants"  # permissions held by identities
     WORKLOADS = "workloads"  # runtimes (agents, functions) that run as identities
     DIRECTORY = "directory"  # people who own or sponsor identities
+    ATTESTATION = "attestation"  # when agents were last attested (Entra Agent ID lifecycle)
+    NATIVE_REGISTRY = "native_registry"  # a provider's own agent registry (Entra agent registry instances)
 
 
 class Effect(StrEnum):
@@ -69,6 +71,15 @@ class Statement:
     resources: tuple[str, ...] = ("*",)
     not_resources: tuple[str, ...] = ()  # NotResource: every resource except these
     conditional: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Attestation:
+    """An agent's attestation state as its provider read it; None for the date means never attested."""
+
+    last_attested_at: datetime | None
+    compliance_issues: tuple[str, ...] = ()  # e.g. "SponsorCountBelowMinimum: ..."
+    governing_policy: str = ""  # the id of the lifecycle policy that governs it, when known
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -181,6 +192,25 @@ class Absent:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class AgentInstance:
+    """One entry of a provider's own agent registry: which identities an agent uses, who owns it, where it came from."""
+
+    uid: str  # "{provider}:agent_instance:{instance id}"
+    provider: str
+    scope: str
+    instance_id: str
+    name: str
+    agent_identity_id: str = ""
+    agent_user_id: str = ""
+    blueprint_id: str = ""
+    owners: tuple[str, ...] = ()  # directory object ids of its owners
+    originating_store: str = ""  # e.g. "Copilot Studio"
+    managed_by: str = ""  # the application that manages it
+    created_by: str = ""
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ScopeReport:
     """Emitted once per scope a connector visited: its API call count."""
 
@@ -191,4 +221,4 @@ class ScopeReport:
     label: str = ""  # e.g. an account name
 
 
-Record = Identity | Credential | Grant | Workload | Federation | Gap | Absent | ScopeReport
+Record = Identity | Credential | Grant | Workload | Federation | Gap | Absent | AgentInstance | ScopeReport

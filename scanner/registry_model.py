@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from scanner.model import Attestation
+
 
 class AgentStatus(StrEnum):
     """Lifecycle state of a registered agent."""
@@ -25,6 +27,19 @@ class SourceRef:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class NativeFacts:
+    """What a native registry says about an agent beyond the file's fields, shown to reviewers in the report."""
+
+    blueprint_id: str = ""  # Entra: the agent identity blueprint's appId
+    blueprint_name: str = ""  # empty when the blueprint application was not read
+    attestation: Attestation | None = None  # None: its lifecycle could not be read
+    instance_id: str = ""  # the agent registry instance that enriched it
+    originating_store: str = ""
+    managed_by: str = ""
+    owners: tuple[str, ...] = ()  # every owner the native registry names, resolved to sign-in names where known
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AgentRecord:
     """One registered agent: who owns it, why it exists, and which cloud identities are it."""
 
@@ -40,6 +55,7 @@ class AgentRecord:
     allowed_permissions: tuple[str, ...] | None = None  # None: not declared, drift not evaluated; (): declared empty
     source: SourceRef | None = None  # where the record starts
     provenance: str = "file"  # "file", or a native registry such as "entra-agent-id"
+    native: NativeFacts | None = None  # set on records a native registry produced
 
     def is_expired(self, today: date) -> bool:
         """True once the time-box has passed: the expiry day itself is still valid."""

@@ -10,6 +10,7 @@ from scanner import __version__
 from scanner.config import Severity
 from scanner.engine import ScanResult
 from scanner.model import Credential, Gap, Grant, Identity
+from scanner.native import attestation_dict, attestation_of, native_dict
 from scanner.registry import AgentRecord
 from scanner.rules import Finding, Status
 
@@ -78,6 +79,7 @@ def _identity(result: ScanResult, ident: Identity) -> dict[str, Any]:
             ],
         },
         "registry_id": record.id if record else None,
+        **({"attestation": attestation_dict(a)} if (a := attestation_of(ident)) else {}),
         "owners": [_person(result, o) for o in ident.owners],
         "sponsors": [_person(result, o) for o in ident.sponsors],
         "credentials": sorted(c.uid for c in ctx.credentials),
@@ -159,6 +161,7 @@ def _record(rec: AgentRecord) -> dict[str, Any]:
         "identities": list(rec.identities),
         "source": f"{rec.source.file}:{rec.source.line}" if rec.source else None,
         "provenance": rec.provenance,
+        **native_dict(rec.native),
     }
 
 
@@ -200,6 +203,7 @@ def build_report(result: ScanResult) -> dict[str, Any]:
             "settings": {
                 "stale_after_days": settings.stale_after_days,
                 "max_credential_age_days": settings.max_credential_age_days,
+                "attestation_max_age_days": settings.attestation_max_age_days,
                 "agent_threshold": settings.agent_threshold,
             },
             "registry": {"sources": list(result.registry.sources), "records": len(result.registry)},

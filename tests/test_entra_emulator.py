@@ -122,7 +122,7 @@ def test_expand_caps_the_page_and_inlines_owners_and_fics() -> None:
 
 def test_agent_identity_casts_sponsors_and_vanished_owners(emu: GraphEmulator) -> None:
     agents = get_ok(emu, "/v1.0/servicePrincipals/microsoft.graph.agentIdentity")["value"]
-    assert [a["displayName"] for a in agents] == ["HR Onboarding Agent"]
+    assert [a["displayName"] for a in agents] == ["HR Onboarding Agent", "HR Benefits Agent", "HR Offboarding Agent"]
     agent = agents[0]
     assert agent["@odata.type"] == AGENT_IDENTITY_TYPE and agent["servicePrincipalType"] == "ServiceIdentity"
     blueprints = get_ok(emu, "/beta/applications/microsoft.graph.agentIdentityBlueprint")["value"]

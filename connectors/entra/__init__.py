@@ -24,11 +24,12 @@ PERMISSIONS = (
     "DelegatedPermissionGrant.Read.All (oauth2PermissionGrants: delegated consents)",
     "RoleManagement.Read.Directory (directory role assignments, for privilege paths)",
     "AuditLog.Read.All (beta reports/servicePrincipalSignInActivities, for staleness)",
-    "AgentIdentity.Read.All (agent identity sponsors)",
+    "AgentIdentity.Read.All (agent identity sponsors, and their lifecycle: last attestation, beta)",
+    "AgentInstance.Read.All (beta agentRegistry/agentInstances; unless agent_registry = false)",
     "User.Read.All (whether registry owners exist and are enabled)",
     "Organization.Read.All (tenant id and verified domains)",
 )
-_KEYS = {"tenant_id", "graph_endpoint", "token_env", "max_retries"}
+_KEYS = {"tenant_id", "graph_endpoint", "token_env", "max_retries", "agent_registry"}
 DEFAULT_ENDPOINT = "https://graph.microsoft.com"
 
 
@@ -40,6 +41,7 @@ class EntraSettings:
     graph_endpoint: str = DEFAULT_ENDPOINT
     token_env: str | None = None
     max_retries: int = 5
+    agent_registry: bool = True  # read the beta agent registry (agentRegistry/agentInstances)
 
 
 def parse_settings(section: ConfigSection) -> EntraSettings:
@@ -57,6 +59,7 @@ def parse_settings(section: ConfigSection) -> EntraSettings:
         graph_endpoint=endpoint.removesuffix("/v1.0"),
         token_env=section.get_optional_str("token_env"),
         max_retries=retries,
+        agent_registry=section.get("agent_registry", bool, True),
     )
 
 
@@ -100,7 +103,9 @@ class EntraConnector:
         if client is None:
             return [self._auth_gap(scope), ScopeReport(provider="entra", connector="entra", scope=scope, api_calls=0)]
         try:
-            snapshot, gaps = await fetch_tenant(client, scope, expected=self.settings.tenant_id)
+            snapshot, gaps = await fetch_tenant(
+                client, scope, expected=self.settings.tenant_id, agent_registry=self.settings.agent_registry
+            )
         finally:
             await closer()
         self.tenant_id, self.domains = snapshot.tenant_id, snapshot.domains

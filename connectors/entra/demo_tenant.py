@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connectors.entra.demo_agents import plant_agent_governance
 from connectors.entra.emulator_model import (
     AGENT_BLUEPRINT_PRINCIPAL_TYPE,
     AGENT_BLUEPRINT_TYPE,
@@ -313,5 +314,6 @@ def demo_tenant(now: datetime) -> tuple[Tenant, str]:
     hr_agent = _hr_agent(demo)
     app_ids = _registered_apps(demo)
     _hostile_and_decoys(demo)
+    plant_agent_governance(tenant, demo.now, demo.people, hr_agent)
     retired_on = (now - timedelta(days=60)).date().isoformat()
     return tenant, REGISTRY_FRAGMENT.format(retired_on=retired_on, hr_agent=hr_agent.id, **app_ids)

@@ -10,6 +10,7 @@ GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 AGENT_IDENTITY_TYPE = "#microsoft.graph.agentIdentity"
 AGENT_BLUEPRINT_TYPE = "#microsoft.graph.agentIdentityBlueprint"
 AGENT_BLUEPRINT_PRINCIPAL_TYPE = "#microsoft.graph.agentIdentityBlueprintPrincipal"
+AGENT_USER_TYPE = "#microsoft.graph.agentUser"
 
 # Microsoft Graph application permissions (app role ids are the same in every tenant).
 GRAPH_APP_ROLES: dict[str, str] = {
@@ -45,6 +46,7 @@ class User:
     mail: str | None = None
     account_enabled: bool = True
     job_title: str | None = None
+    odata_type: str | None = None  # "#microsoft.graph.agentUser" for an agent's user account
 
 
 @dataclass(slots=True)
@@ -136,6 +138,44 @@ class Application:
 
 
 @dataclass(slots=True)
+class ComplianceIssue:
+    """Why an agent identity is non-compliant with its lifecycle policy (identityGovernance.complianceIssue)."""
+
+    issue_code: str
+    description: str = ""
+    rule_type: str = "attestation"
+    governing_policy_id: str | None = None
+    block_reasons: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class AgentLifecycle:
+    """An agent identity's lifecycle state (beta): last attestation (None: never), compliance issues, policy."""
+
+    last_attestation: datetime | None = None
+    compliance_issues: tuple[ComplianceIssue, ...] = ()
+    governing_policy_id: str | None = None
+
+
+@dataclass(slots=True)
+class AgentInstance:
+    """An entry of the beta agent registry (/agentRegistry/agentInstances); ids may be any string."""
+
+    id: str
+    display_name: str
+    agent_identity_id: str | None = None
+    agent_identity_blueprint_id: str | None = None
+    agent_user_id: str | None = None
+    owner_ids: tuple[str, ...] = ()
+    originating_store: str | None = None
+    managed_by: str | None = None
+    created_by: str | None = None
+    source_agent_id: str | None = None
+    url: str | None = None
+    created: datetime | None = None
+
+
+@dataclass(slots=True)
 class ServicePrincipal:
     """An enterprise application / managed identity / agent identity: what actually signs in and holds grants."""
 
@@ -162,6 +202,7 @@ class ServicePrincipal:
     sponsors: tuple[str, ...] = ()
     odata_type: str | None = None
     agent_identity_blueprint_id: str | None = None
+    lifecycle: AgentLifecycle | None = None  # agent identities only; None serves a never-attested state
 
 
 @dataclass(slots=True)

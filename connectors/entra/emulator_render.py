@@ -47,6 +47,11 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def visible(navs: dict[str, Nav], version: str) -> dict[str, Nav]:
+    """The navigation properties this API version has (beta-only ones are unknown on v1.0)."""
+    return {k: n for k, n in navs.items() if version == "beta" or not n.beta_only}
+
+
 def _resolve_expands(query: Query, navs: dict[str, Nav], kind: Kind) -> list[tuple[Nav, Expand]]:
     resolved = []
     for item in query.expand:
@@ -64,10 +69,11 @@ def render(call: Call, obj: Any, kind: Kind, expands: Sequence[tuple[Nav, Expand
     """One object with $select applied and each $expand-ed navigation property inlined."""
     out = project(kind.serialize(obj), call.query.select, kind.type_name, kind.properties)
     for nav, item in expands:
-        related = nav.related(call.index, obj)
-        out[nav.name] = [
-            project(nav.kind.serialize(r), item.select, nav.kind.type_name, nav.kind.properties) for r in related
+        related = [
+            project(nav.kind.serialize(r), item.select, nav.kind.type_name, nav.kind.properties)
+            for r in nav.related(call.index, obj)
         ]
+        out[nav.name] = (related[0] if related else None) if nav.single else related
     return out
 
 
@@ -76,7 +82,7 @@ def collection(
 ) -> Reply:
     """A page of a collection; with $expand the page is capped (Graph returns at most 100 expanded objects)."""
     query = call.query
-    expands = _resolve_expands(query, navs or {}, kind)
+    expands = _resolve_expands(query, visible(navs or {}, call.version), kind)
     size = query.top or DEFAULT_PAGE_SIZE
     if expands:
         size = min(size, call.page_cap_with_expand)
@@ -96,7 +102,7 @@ def entity(call: Call, obj: Any, kind: Kind, fragment: str, navs: dict[str, Nav]
     for option in ("$top", "$skiptoken", "$filter"):
         if option in call.query.given:
             raise bad_request(f"Query option '{option}' is not allowed on a single entity.")
-    expands = _resolve_expands(call.query, navs or {}, kind)
+    expands = _resolve_expands(call.query, visible(navs or {}, call.version), kind)
     body: Json = {"@odata.context": context_url(call.base, call.version, fragment, call.query.select) + "/$entity"}
     body.update(render(call, obj, kind, expands))
     return Reply(200, body)

@@ -10,7 +10,7 @@ from typing import Any
 from connectors.entra import emulator_sets as sets
 from connectors.entra.emulator_model import Application, ServicePrincipal, User
 from connectors.entra.emulator_odata import GraphError, bad_request, method_not_allowed, not_found, project
-from connectors.entra.emulator_render import Call, Reply, collection, entity
+from connectors.entra.emulator_render import Call, Reply, collection, entity, visible
 from connectors.entra.emulator_tenant import Tenant
 from connectors.entra.emulator_wire import Json, directory_object_json
 
@@ -26,7 +26,7 @@ _KNOWN_TYPES = {
     "orgcontact",
     "directoryobjectpartnerreference",
 }
-BETA_ONLY_SEGMENTS = {"serviceprincipalsigninactivities"}
+BETA_ONLY_SEGMENTS = {"serviceprincipalsigninactivities", "agentregistry"}
 
 
 def organization_json(tenant: Tenant) -> Json:
@@ -94,12 +94,17 @@ def _entity(call: Call, m: re.Match[str]) -> Reply:
     navs = es.navs_for(odata_type)
     if m["nav"] is None:
         return entity(call, obj, es.kind, fragment, navs)
-    nav = navs.get(m["nav"].lower())
+    nav = visible(navs, call.version).get(m["nav"].lower())
     if nav is None:
         raise not_found(call.path)
     if call.query.expand:
         raise bad_request(f"Query option '$expand' is not supported on '{nav.name}'.")
-    return collection(call, nav.related(call.index, obj), nav.kind, nav.fragment(es.name, obj.id))
+    related = nav.related(call.index, obj)
+    if nav.single:
+        if not related:
+            raise not_found(call.path)
+        return entity(call, related[0], nav.kind, nav.fragment(es.name, obj.id))
+    return collection(call, related, nav.kind, nav.fragment(es.name, obj.id))
 
 
 def _grants(call: Call, _m: re.Match[str]) -> Reply:
@@ -121,6 +126,12 @@ def _role_assignments(call: Call, _m: re.Match[str]) -> Reply:
 def _sign_in_activities(call: Call, _m: re.Match[str]) -> Reply:
     fragment = "reports/servicePrincipalSignInActivities"
     return collection(call, call.tenant.sign_in_activities, sets.SIGN_IN_ACTIVITY, fragment)
+
+
+def _agent_instances(call: Call, _m: re.Match[str]) -> Reply:
+    if call.tenant.agent_instances is None:
+        raise GraphError(404, "ResourceNotFound", "The agent registry is not available in this tenant.")
+    return collection(call, call.tenant.agent_instances, sets.AGENT_INSTANCE, "agentRegistry/agentInstances")
 
 
 def _get_by_ids_request(body: bytes) -> tuple[list[str], set[str] | None]:
@@ -168,6 +179,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         ("GET", r"/roleManagement/directory/roleDefinitions", _role_definitions),
         ("GET", r"/roleManagement/directory/roleAssignments", _role_assignments),
         ("GET", r"/reports/servicePrincipalSignInActivities", _sign_in_activities),
+        ("GET", r"/agentRegistry/agentInstances", _agent_instances),
         ("POST", r"/directoryObjects/getByIds", _get_by_ids),
     ]
 ]
@@ -175,10 +187,10 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
 
 def dispatch(call: Call) -> Reply:
     """Answer one request; raises GraphError for Graph's error responses."""
-    segments = call.path.rsplit("/", 1)
-    if call.version != "beta" and segments[-1].lower() in BETA_ONLY_SEGMENTS:
+    beta_only = [s for s in call.path.split("/") if s.lower() in BETA_ONLY_SEGMENTS]
+    if call.version != "beta" and beta_only:
         # What Graph answers for a beta-only resource on v1.0.
-        raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segments[-1]}'.")
+        raise GraphError(400, "BadRequest", f"Resource not found for the segment '{beta_only[0]}'.")
     for method, pattern, handler in ROUTES:
         match = pattern.fullmatch(call.path)
         if match is not None:

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.entra import emulator_wire as wire
+from connectors.entra.emulator_agents import INSTANCE_TYPE, LIFECYCLE_TYPE, agent_instance_json, lifecycle_json
 from connectors.entra.emulator_index import Index
 from connectors.entra.emulator_model import (
     AGENT_BLUEPRINT_PRINCIPAL_TYPE,
     AGENT_BLUEPRINT_TYPE,
     AGENT_IDENTITY_TYPE,
+    AgentInstance,
+    AgentLifecycle,
     Application,
     AppRoleAssignment,
     FederatedIdentityCredential,
@@ -72,6 +75,8 @@ ROLE_ASSIGNMENT = _kind(
 SIGN_IN_ACTIVITY = _kind(
     "microsoft.graph.servicePrincipalSignInActivity", wire.sign_in_activity_json, SignInActivity("x")
 )
+LIFECYCLE = _kind(LIFECYCLE_TYPE, lifecycle_json, ServicePrincipal("x", "x", "x", lifecycle=AgentLifecycle()))
+AGENT_INSTANCE = _kind(INSTANCE_TYPE, agent_instance_json, AgentInstance("x", "x"))
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class Nav:
     related: Callable[[Index, Any], Sequence[Any]]
     kind: Kind
     fragment: Callable[[str, str], str]  # (entity set, object id) -> @odata.context fragment
+    single: bool = False  # single-valued: $expand inlines one object (or null), not a list
+    beta_only: bool = False  # unknown on /v1.0, as Graph's v1.0 metadata does not have it
 
 
 def _directory_objects(_set: str, _id: str) -> str:
@@ -120,6 +127,17 @@ FICS = Nav(
 )
 
 
+# beta: a service principal's lifecycle state, which only agent identities have (the object serialized as its state).
+LIFECYCLE_NAV = Nav(
+    "lifecycle",
+    lambda ix, o: [o] if o.odata_type == AGENT_IDENTITY_TYPE else [],
+    LIFECYCLE,
+    _nav_fragment("lifecycle"),
+    single=True,
+    beta_only=True,
+)
+
+
 def _navs(*navs: Nav) -> dict[str, Nav]:
     return {n.name.lower(): n for n in navs}
 
@@ -150,7 +168,7 @@ def _cast_map(*types: str) -> dict[str, str]:
     return {t.removeprefix("#microsoft.graph.").lower(): t for t in types}
 
 
-_SP_BASE = _navs(OWNERS, APP_ROLE_ASSIGNMENTS, APP_ROLE_ASSIGNED_TO, DELEGATED_GRANTS)
+_SP_BASE = _navs(OWNERS, APP_ROLE_ASSIGNMENTS, APP_ROLE_ASSIGNED_TO, DELEGATED_GRANTS, LIFECYCLE_NAV)
 _APP_BASE = _navs(OWNERS, FICS)
 SERVICE_PRINCIPALS = EntitySet(
     "servicePrincipals",

@@ -14,6 +14,7 @@ from connectors.entra.emulator_model import (
     GRAPH_APP_ID,
     GRAPH_APP_ROLES,
     MICROSOFT_TENANT_ID,
+    AgentInstance,
     Application,
     AppRole,
     AppRoleAssignment,
@@ -58,6 +59,7 @@ class Tenant:
     role_definitions: list[RoleDefinition] = field(default_factory=builtin_role_definitions)
     role_assignments: list[RoleAssignment] = field(default_factory=list)
     sign_in_activities: list[SignInActivity] = field(default_factory=list)
+    agent_instances: list[AgentInstance] | None = field(default_factory=list)  # None: no agent registry (404)
     seed: int = 0
     rng: random.Random = field(init=False, repr=False, compare=False)
 
@@ -93,11 +95,17 @@ class Tenant:
     # builders
 
     def add_user(
-        self, upn: str, display_name: str | None = None, *, enabled: bool = True, id: str | None = None
+        self,
+        upn: str,
+        display_name: str | None = None,
+        *,
+        enabled: bool = True,
+        id: str | None = None,
+        odata_type: str | None = None,
     ) -> User:
-        """Add a member user; mail defaults to the UPN."""
+        """Add a member user (or, with odata_type, an agentUser); mail defaults to the UPN."""
         name = display_name or upn.split("@", 1)[0].replace(".", " ").title()
-        user = User(id or self.new_id(), upn, name, mail=upn, account_enabled=enabled)
+        user = User(id or self.new_id(), upn, name, mail=upn, account_enabled=enabled, odata_type=odata_type)
         self.users.append(user)
         return user
 
@@ -191,6 +199,14 @@ class Tenant:
         )
         self.sign_in_activities.append(activity)
         return activity
+
+    def add_agent_instance(self, display_name: str, **fields: Any) -> AgentInstance:
+        """Register an agent instance in the beta agent registry (enabling the registry if it was absent)."""
+        instance = AgentInstance(id=fields.pop("id", None) or self.new_id(), display_name=display_name, **fields)
+        if self.agent_instances is None:
+            self.agent_instances = []
+        self.agent_instances.append(instance)
+        return instance
 
     def add_owner(self, target: Application | ServicePrincipal, owner_id: str) -> None:
         """Make a directory object (user or service principal id) an owner of an app or service principal."""

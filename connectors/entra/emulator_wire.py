@@ -35,8 +35,9 @@ def iso(value: datetime | None) -> str | None:
 
 
 def user_json(u: User) -> Json:
-    """A user; accountEnabled is always included (v1.0 Graph returns it only when $select-ed)."""
+    """A user (an agentUser with its @odata.type); accountEnabled always, though v1.0 Graph needs $select for it."""
     return {
+        **({"@odata.type": u.odata_type} if u.odata_type else {}),
         "id": u.id,
         "businessPhones": [],
         "displayName": u.display_name,
@@ -241,7 +242,7 @@ def sign_in_activity_json(s: SignInActivity) -> Json:
 def directory_object_json(obj: object) -> Json:
     """A member of a directoryObject collection (owners, sponsors), always with its @odata.type."""
     if isinstance(obj, User):
-        return {"@odata.type": "#microsoft.graph.user", **user_json(obj)}
+        return {"@odata.type": obj.odata_type or "#microsoft.graph.user", **user_json(obj)}
     if isinstance(obj, ServicePrincipal):
         return {"@odata.type": obj.odata_type or "#microsoft.graph.servicePrincipal", **service_principal_json(obj)}
     if isinstance(obj, Application):

@@ -36,13 +36,14 @@ PERMISSION = {
     "/roleManagement": "RoleManagement.Read.Directory",
     "/reports": "AuditLog.Read.All",
     "/users": "User.Read.All",
+    "/agentRegistry": "AgentInstance.Read.All",
     "sponsors": "AgentIdentity.Read.All",
 }
 
 
 def permission_for(path: str) -> str:
     """The Graph permission a path needs."""
-    if "sponsors" in path:
+    if "sponsors" in path or "microsoft.graph.agentIdentity" in path:  # the cast's listing, with its lifecycle
         return PERMISSION["sponsors"]
     return next((perm for prefix, perm in PERMISSION.items() if path.startswith(prefix)), "Directory.Read.All")
 
@@ -189,9 +190,11 @@ def _fill(snap: Snapshot, found: dict[str, Any]) -> None:
 
 
 async def fetch_tenant(
-    client: GraphClient, tenant_hint: str, *, expected: str | None = None
+    client: GraphClient, tenant_hint: str, *, expected: str | None = None, agent_registry: bool = True
 ) -> tuple[Snapshot, list[Gap]]:
     """Everything shadowsweep reads from one tenant, and the gaps where it could not read."""
+    from connectors.entra.agent_fetch import agent_governance, instance_people
+
     f = TenantFetch(client=client, tenant_id=tenant_hint)
     orgs = await f.listing("/organization", {"$select": "id,displayName,verifiedDomains"}, frozenset())
     org = (orgs or [{}])[0]
@@ -203,5 +206,6 @@ async def fetch_tenant(
     f.gaps = [replace(gap, scope=f.tenant_id) for gap in f.gaps]
     snap = Snapshot(tenant_id=f.tenant_id, domains=tuple(d["name"] for d in org.get("verifiedDomains", [])))
     _fill(snap, await _collections(f))
-    await _agent_people(f, snap)
+    await asyncio.gather(_agent_people(f, snap), agent_governance(f, snap, agent_registry=agent_registry))
+    await instance_people(f, snap)
     return snap, f.gaps

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
+from connectors.entra.agent_normalize import agent_records, blueprint_names, lifecycle_attributes
 from scanner.model import Credential, Identity, Record, Trust, TrustKind
 from scanner.times import parse_timestamp
 
@@ -58,11 +59,20 @@ class Snapshot:
     owners: dict[str, list[str]] = field(default_factory=dict)  # object id (app or sp) -> owner object ids
     sponsors: dict[str, list[str]] = field(default_factory=dict)  # object id -> sponsor object ids
     people: dict[str, dict[str, Any]] = field(default_factory=dict)  # user object id -> user
+    lifecycles: dict[str, dict[str, Any] | None] | None = None  # agent identity id -> lifecycle; None: not read
+    instances: list[dict[str, Any]] = field(default_factory=list)  # beta agent registry instances
+    agent_users: dict[str, dict[str, Any]] = field(default_factory=dict)  # agentUser objects instances name
+    absent: list[str] = field(default_factory=list)  # ids the directory answered 404 for
 
     @cached_property
     def sp_by_id(self) -> dict[str, dict[str, Any]]:
         """Service principals by object id (read after collection is complete)."""
         return {sp["id"]: sp for sp in self.service_principals}
+
+    @cached_property
+    def blueprint_names(self) -> dict[str, str]:
+        """Agent identity blueprints' names by appId (read after collection is complete)."""
+        return blueprint_names(self)
 
 
 def owner_class(sp: Mapping[str, Any], tenant_id: str) -> str:
@@ -123,6 +133,8 @@ def _sp_identity(sp: dict[str, Any], app: dict[str, Any] | None, snap: Snapshot)
             "verified_publisher": bool(publisher),
             "domains": _domains(sp),
             "agent_blueprint_id": sp.get("agentIdentityBlueprintId") or "",
+            "agent_blueprint_name": snap.blueprint_names.get(sp.get("agentIdentityBlueprintId") or "", ""),
+            **lifecycle_attributes(sp, snap),
         },
     )
 
@@ -241,3 +253,4 @@ def records(snap: Snapshot, now: datetime) -> Iterator[Record]:
     yield from role_grants(snap)
     for user in snap.people.values():
         yield person(user, snap.tenant_id)
+    yield from agent_records(snap)
