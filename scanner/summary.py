@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scanner.agent_history import AgentHistory
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
@@ -77,12 +80,25 @@ def format_history(scans: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def format_agent_history(agent: str, rows: Sequence[Mapping[str, Any]]) -> str:
-    """One agent's findings, scan by scan."""
-    if not rows:
-        return f"{agent}: no findings recorded in any scan"
-    lines = [f"{agent}:"]
-    lines += [
-        f"  {r['scan_finished_at']}  {r['delta']:<11} {r['status']:<8} {r['severity']:<9} {r['rule']}" for r in rows
-    ]
+def format_agent_history(history: AgentHistory) -> str:
+    """The audit trail a reviewer asks for, as a compact timeline: when, what happened, and the detail."""
+    source = history.source
+    if source["kind"] == "report":
+        lines = [
+            f"no state store: showing what report {_safe(source['path'])} "
+            f"(scan {source['scan_id']}, finished {source['finished_at']}) knows"
+        ]
+    else:
+        lines = [f"state store {_safe(source['path'])}: {source['scans']} scans"]
+    subject = f"registry record {history.registry_id}" if history.registry_id else f"identity {history.subject}"
+    subject += "" if history.registry_id else " (never registered)"
+    how = "" if history.resolved_by == "registry id" else f", resolved from {history.resolved_by} {history.query}"
+    lines.append(_safe(f"{subject}{how}"))
+    for ident in history.identities:
+        lines.append(_safe(f"  identity {ident['uid']}  first seen {ident.get('first_seen') or 'not recorded'}"))
+    lines += [f"  note: {_safe(note)}" for note in history.notes]
+    if not history.events:
+        return "\n".join([*lines, "  no events recorded"])
+    width = max(len(e.event) for e in history.events)
+    lines += [f"{e.at:<20}  {e.event:<{width}}  {_safe(e.detail)}" for e in history.events]
     return "\n".join(lines)

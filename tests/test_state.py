@@ -133,3 +133,61 @@ def test_waiting_run_proceeds_when_the_lock_is_released(tmp_path: Path) -> None:
         order.append("first")
     thread.join(5)
     assert order == ["first", "second"]
+
+
+# The schema as shadowsweep wrote it before stores were versioned (PRAGMA user_version 0).
+V1_SCHEMA = """
+CREATE TABLE scans (id TEXT PRIMARY KEY, started_at TEXT, finished_at TEXT, complete INTEGER, summary TEXT);
+CREATE TABLE coverage (scan_id TEXT, provider TEXT, scope TEXT, status TEXT, api_calls INTEGER, gaps INTEGER);
+CREATE TABLE findings (id TEXT PRIMARY KEY, first_seen TEXT, last_seen TEXT, open INTEGER, data TEXT);
+CREATE TABLE sightings (scan_id TEXT, finding_id TEXT, delta TEXT, status TEXT, severity TEXT, rule TEXT,
+  registry_id TEXT, identity_uid TEXT);
+CREATE TABLE identities (uid TEXT PRIMARY KEY, first_seen TEXT, last_seen TEXT, is_agent INTEGER, registry_id TEXT);
+CREATE INDEX sightings_by_registry ON sightings (registry_id);
+"""
+
+
+def test_a_store_from_before_versioning_is_upgraded_in_place_and_keeps_its_history(tmp_path: Path) -> None:
+    from builders import record
+    from test_agent_history import HELPER, ROLE_ID, report_of
+
+    from scanner.state import SCHEMA_VERSION, StateStore
+
+    path = tmp_path / "state.db"
+    old = sqlite3.connect(path)
+    old.executescript(V1_SCHEMA)
+    before = report_of([HELPER], [], -1)  # a shadow agent, stored as the code before versioning stored it
+    when = before["scan"]["finished_at"]
+    old.execute("INSERT INTO scans VALUES ('old-scan', ?, ?, 1, ?)", (when, when, json.dumps(before["summary"])))
+    old.execute("INSERT INTO identities VALUES (?, ?, ?, 1, NULL)", (HELPER.uid, when, when))
+    for f in before["findings"]:
+        data = json.dumps({**f, "first_seen": when, "last_seen": when})
+        old.execute("INSERT INTO findings VALUES (?, ?, ?, 1, ?)", (f["id"], when, when, data))
+        old.execute(
+            "INSERT INTO sightings VALUES ('old-scan', ?, 'new', ?, ?, ?, ?, ?)",
+            (f["id"], f["status"], f["severity"], f["rule"], f["registry_id"], f["identity_uid"]),
+        )
+    old.commit()
+    old.close()
+
+    store = StateStore(path)
+    assert store.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert [s["id"] for s in store.history()] == ["old-scan"]  # nothing lost
+    store.record(report_of([HELPER], [record("helper", HELPER)], 0))
+    store.close()
+    again = StateStore(path)  # reopening an upgraded store changes nothing
+    assert again.db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    history = again.agent_history(ROLE_ID)  # native ids are kept from the first scan after the upgrade
+    assert [(e.at, e.event) for e in history.events if e.event != "finding"][:2] == [
+        (when, "first-seen"), (history.events[-1].at, "registered")]  # fmt: skip
+    assert "shadow agent" in history.events[0].detail
+    findings = {(e.at, e.data["rule"], e.data["delta"]) for e in history.events if e.event == "finding"}
+    assert (when, "unregistered-agent", "new") in findings  # sightings from before the upgrade stay in the trail
+    assert (history.events[-1].at, "unregistered-agent", "resolved") in findings
+    assert (
+        "the 1 earlier scans predate record tracking"
+        in next(e for e in history.events if e.event == "registered").detail
+    )
+    assert history.notes == ["1 earlier scans predate record tracking (the store was upgraded)"]
+    identity = again.identities([HELPER.uid])[0]
+    assert identity["first_seen"] == when and identity["native_ids"] == list(HELPER.native_ids)
