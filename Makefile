@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 PY_DIRS := $(wildcard scanner connectors reports tests bench)
 
-.PHONY: demo test lint typecheck unit browser-deps clean
+.PHONY: demo demo-lifecycle test lint typecheck unit browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/shadowsweep demo
+	$(BIN)/shadowsweep demo --lifecycle
+
+# Only the lifecycle loop: discover, suggest, register, retire, plan, apply in the emulators, close.
+demo-lifecycle: $(STAMP)
+	$(BIN)/shadowsweep demo --lifecycle
 
 # Headless Chromium for the HTML report's browser tests and shellcheck for the offboarding scripts:
 # installed when missing, never skipped.

@@ -122,17 +122,25 @@ def scan(
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("shadowsweep-demo"),
-    show_default=True,
-    help="Where to write the sample registry and the reports.",
+    help="Where to write the sample registry and the reports [default: shadowsweep-demo, or "
+    "shadowsweep-demo/lifecycle with --lifecycle].",
+)
+@click.option(
+    "--lifecycle",
+    is_flag=True,
+    help="Walk the agent lifecycle: discover, suggest, register, retire, plan, apply, close.",
 )
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def demo(out: Path, quiet: bool) -> None:
+def demo(out: Path | None, lifecycle: bool, quiet: bool) -> None:
     """Scan an emulated AWS organization on this machine (no account needed) and write its reports."""
     from scanner.demo import run_demo
+    from scanner.demo_lifecycle import DEFAULT_OUT, run_lifecycle
 
     try:
-        run_demo(out, quiet=quiet)
+        if not lifecycle:
+            run_demo(out or Path("shadowsweep-demo"), quiet=quiet)
+        elif not run_lifecycle(out or DEFAULT_OUT, quiet=quiet).closed:
+            raise click.ClickException("the lifecycle loop did not close; the reports under --out say why")
     except PluginError as exc:
         fail_input(str(exc))
 
@@ -223,23 +231,51 @@ def diff(old: Path, new: Path) -> None:
 @main.command()
 @click.option("-c", "--config", type=click.Path(path_type=Path, dir_okay=False), help="TOML config file.")
 @click.option("--state", type=click.Path(path_type=Path, dir_okay=False), help="The SQLite history.")
-@click.option("--agent", "agent", help="One registry record's lifecycle.")
-def history(config: Path | None, state: Path | None, agent: str | None) -> None:
-    """Past scans with their counts, or one agent's findings scan by scan."""
+@click.option("--agent", "agent", help="One agent's lifecycle: a registry id, identity uid or native id.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="No state store: what this report knows of --agent (default: [scan] out/report.json, if it exists).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history(config: Path | None, state: Path | None, agent: str | None, report_path: Path | None, fmt: str) -> None:
+    """Past scans with their counts, or one agent's lifecycle: first seen, registered, retired, closed."""
+    import json
+
+    from scanner.agent_history import AgentHistory, from_report
     from scanner.state import StateStore
     from scanner.summary import format_agent_history, format_history
 
+    def show(history: AgentHistory) -> None:
+        click.echo(json.dumps(history.as_dict(), indent=2) if fmt == "json" else format_agent_history(history))
+
     try:
-        state = state or _load_settings(config).scan.state
+        scan_settings = _load_settings(config).scan
     except InputError as exc:
         fail_input(str(exc))
+    if report_path is not None and (state is not None or agent is None):
+        fail_input("--report reads one report instead of a state store: pass it with --agent ID, without --state")
+    state = None if report_path else state or scan_settings.state
+    default_report = scan_settings.out / "report.json"
+    if agent and state is None and (report_path or default_report.exists()):
+        report_path = report_path or default_report
+        try:
+            show(from_report(_load_report(report_path), agent, str(report_path)))
+        except ValueError as exc:
+            fail_input(str(exc))
+        return
     if state is None or not state.exists():
-        fail_input("no state store: pass --state PATH or set [scan] state")
+        where = f" at {state}" if state else ""
+        fail_input(f"no state store{where}: pass --state PATH or set [scan] state (or --agent ID --report REPORT.json)")
     store = StateStore(state)
     try:
-        click.echo(
-            format_agent_history(agent, store.agent_history(agent)) if agent else format_history(store.history())
-        )
+        if agent:
+            show(store.agent_history(agent))
+        else:
+            click.echo(json.dumps(store.history(), indent=2) if fmt == "json" else format_history(store.history()))
+    except ValueError as exc:
+        fail_input(str(exc))
     finally:
         store.close()
 

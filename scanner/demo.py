@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,7 +19,13 @@ from scanner.plugins import Connector, install_hint, missing_requirements
 from scanner.registry import load_registry
 from scanner.runner import Prepared, run_and_write
 
+if TYPE_CHECKING:
+    from connectors.aws.emulator import AwsEmulator
+    from connectors.entra.emulator_tenant import Tenant
+    from connectors.gcp.emulator_org import Org
+
 DEMO_ROLE = "OrganizationAccountAccessRole"
+DEMO_EXTRAS = ("boto3", "moto", "msgraph", "azure.identity", "google.cloud.resourcemanager_v3")
 
 
 class DemoCredential:
@@ -67,7 +74,7 @@ def _entra(now: datetime, say: Any) -> Iterator[tuple[Connector, str, Any]]:
 
 
 @contextlib.contextmanager
-def _gcp(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
+def _gcp(now: datetime, say: Any) -> Iterator[tuple[Connector, str, Any]]:
     from google.oauth2.credentials import Credentials
 
     from connectors.gcp import API_NAMES, GcpConnector, GcpSettings
@@ -79,7 +86,7 @@ def _gcp(now: datetime, say: Any) -> Iterator[tuple[Connector, str]]:
         say(f"emulated Google Cloud organization on {emulator.url} (in this process)")
         settings = GcpSettings(organization=org.organization.name, endpoints=dict.fromkeys(API_NAMES, emulator.url))
         token = Credentials(token="demo-token-for-the-local-emulator")  # type: ignore[no-untyped-call]
-        yield GcpConnector(settings, credentials=token), fragment
+        yield GcpConnector(settings, credentials=token), fragment, org
 
 
 def _cross_cloud(aws_emulator: Any, management: str, tenant: Any) -> None:
@@ -90,25 +97,47 @@ def _cross_cloud(aws_emulator: Any, management: str, tenant: Any) -> None:
     plant_cross_cloud(aws_emulator, management, tenant.tenant_id, deployer.app_id)
 
 
-def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:
-    """Start the emulators, seed the estate, write the registry, scan, and write the reports."""
-    missing = missing_requirements(("boto3", "moto", "msgraph", "azure.identity", "google.cloud.resourcemanager_v3"))
+@dataclass(frozen=True)
+class Estate:
+    """The three emulated clouds while they run: their connectors, sample registry and writable models."""
+
+    connectors: list[Connector]
+    registry_yaml: str
+    aws: AwsEmulator
+    tenant: Tenant
+    gcp: Org
+
+
+def require_demo_extras() -> None:
+    """The emulators need the `demo` extra; say how to install it instead of failing on an import."""
+    missing = missing_requirements(DEMO_EXTRAS)
     if missing:
         raise PluginError(f"the demo needs {', '.join(missing)}: {install_hint('demo')}")
-    now = datetime.now(UTC)
-    say = (lambda _: None) if quiet else (lambda line: click.echo(line, err=True))
+
+
+@contextlib.contextmanager
+def estate(now: datetime, say: Any) -> Iterator[Estate]:
+    """Start the three emulators, seed them and plant the cross-cloud path; they stop when the block ends."""
+    require_demo_extras()
     with (
         _aws(now, say) as (aws, aws_registry, (aws_emulator, management)),
         _entra(now, say) as (entra, entra_registry, tenant),
-        _gcp(now, say) as (gcp, gcp_registry),
+        _gcp(now, say) as (gcp, gcp_registry, gcp_org),
     ):
         _cross_cloud(aws_emulator, management, tenant)
-        registry_path = out / "agents.yaml"
         text = aws_registry.rstrip("\n") + "\n" + entra_registry.rstrip("\n") + "\n" + gcp_registry
-        write_atomic(registry_path, text.encode("utf-8"), mode=0o644)
+        yield Estate([aws, entra, gcp], text, aws_emulator, tenant, gcp_org)
+
+
+def run_demo(out: Path, *, quiet: bool = False) -> dict[str, object]:
+    """Start the emulators, seed the estate, write the registry, scan, and write the reports."""
+    now = datetime.now(UTC)
+    say = (lambda _: None) if quiet else (lambda line: click.echo(line, err=True))
+    with estate(now, say) as demo:
+        registry_path = out / "agents.yaml"
+        write_atomic(registry_path, demo.registry_yaml.encode("utf-8"), mode=0o644)
         settings = Settings(scan=ScanSettings(registry=registry_path, out=out, formats=("json", "html")))
-        connectors = [aws, entra, gcp]
-        prepared = Prepared(settings=settings, registry=load_registry(registry_path), connectors=connectors)
+        prepared = Prepared(settings=settings, registry=load_registry(registry_path), connectors=demo.connectors)
         report = run_and_write(prepared, quiet=quiet)
         if not quiet:
             click.echo(f"sample registry: {registry_path}")

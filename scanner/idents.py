@@ -8,6 +8,8 @@ _AWS_ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):")
 _AWS_KEY = re.compile(r"^(AKIA|ASIA|AROA|AIDA|ACCA|ANPA|AGPA)[A-Z0-9]{12,}$")
 _GCP_SA = re.compile(r"^[^@\s]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_GCP_NAME = re.compile(r"^(?:projects/[^/]+/locations/[^/]+/|principal(?:Set)?://)")  # API keys, agent principals
+_UID = re.compile(r"^(aws|entra|gcp):[a-z_-]+:.")  # shadowsweep's own identity uids, as `registry suggest` writes
 
 
 def infer_scope(identifier: str) -> tuple[str, str | None] | None:
@@ -22,4 +24,8 @@ def infer_scope(identifier: str) -> tuple[str, str | None] | None:
         return "gcp", match.group(1)
     if _GUID.match(identifier):
         return "entra", None
+    if _GCP_NAME.match(identifier):
+        return "gcp", None
+    if match := _UID.match(identifier):
+        return match.group(1), None
     return None

@@ -13,6 +13,7 @@ import yaml
 
 from connectors.aws.demo_estate import seed_demo_org
 from connectors.aws.emulator import AwsEmulator
+from connectors.aws.emulator_apply import apply_aws
 from scanner.suggest import OWNER_PLACEHOLDER
 
 pytestmark = pytest.mark.slow
@@ -62,20 +63,6 @@ def test_suggest_fill_validate_merge_rescan(tmp_path: Path) -> None:
     assert drift == []  # the proposed scope is exactly today's access
 
 
-def _apply(emulator: AwsEmulator, account: str, argv: tuple[str, ...]) -> None:
-    """Run one planned `aws` command as the equivalent boto3 call against the emulator (never a real cloud)."""
-    assert argv[0] == "aws"
-    service, operation, options = argv[1], argv[2], argv[3:]
-    kwargs: dict[str, Any] = {}
-    for option in options:
-        key, _, value = option.removeprefix("--").partition("=")
-        name = "".join(part.capitalize() for part in key.split("-"))
-        if name != "Region":
-            kwargs[name] = int(value) if value.isdigit() and name.endswith("Executions") else value
-    client = emulator.assumed_client(service, account)
-    getattr(client, operation.replace("-", "_"))(**kwargs)
-
-
 def test_offboarding_plan_applied_closes_the_audit(tmp_path: Path) -> None:
     with AwsEmulator() as emulator:
         demo = seed_demo_org(emulator)
@@ -89,9 +76,9 @@ def test_offboarding_plan_applied_closes_the_audit(tmp_path: Path) -> None:
         planned = cli("offboard", str(tmp_path / "out" / "report.json"), "--format", "json")
         plans = {p["agent"]: p for p in json.loads(planned.stdout)["plans"]}
         for step in plans["claims-agent"]["steps"]:  # the whole plan for the retired agent
-            _apply(emulator, demo.ml_prod, tuple(step["argv"]))
+            apply_aws(emulator, demo.ml_prod, step["argv"])
         first = plans["pricing-copilot"]["steps"][0]  # half a plan for the expired one: trust denied, role kept
-        _apply(emulator, demo.ml_prod, tuple(first["argv"]))
+        apply_aws(emulator, demo.ml_prod, first["argv"])
         assert cli("scan", "-c", str(config)).returncode == 0
         after = json.loads((tmp_path / "out" / "report.json").read_text())
     closure = {r["id"]: r.get("offboarding") for r in after["registry_records"]}

@@ -15,6 +15,7 @@ from moto.iam import models as iam_models
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.exceptions import InvalidInput
 from moto.iam.responses import IamResponse
+from moto.iam.utils import generate_access_key_id_from_account_id
 from moto.settings import load_iam_aws_managed_policies
 
 DEFAULT_MANAGED_POLICIES: tuple[str, ...] = (
@@ -207,6 +208,16 @@ def list_users(self: IamResponse) -> ActionResult:
     return ActionResult(result)
 
 
+def _aws_like_user_id(init: Any) -> Any:
+    """moto gives users 20 lowercase characters; AWS's UserId is AIDA and 17 more, as a RoleId is AROA and 17."""
+
+    def patched(self: iam_models.User, account_id: str, region_name: str, *args: Any, **kwargs: Any) -> None:
+        init(self, account_id, region_name, *args, **kwargs)
+        self.id = generate_access_key_id_from_account_id(account_id=account_id, prefix="AIDA", total_length=21)
+
+    return patched
+
+
 def install_patches() -> None:
     """Apply every IAM patch once; later calls do nothing."""
     from connectors.aws import emulator_ssc, emulator_state
@@ -218,6 +229,7 @@ def install_patches() -> None:
         iam_models.ManagedPolicy.policy_id = property(lambda self: self.id)  # GAAD Policies[].PolicyId
         iam_models.IAMBackend._init_aws_policies = _init_aws_policies
         iam_models.User.to_csv = emulator_state.user_to_csv
+        iam_models.User.__init__ = _aws_like_user_id(iam_models.User.__init__)  # type: ignore[method-assign]
         IamResponse.get_account_authorization_details = get_account_authorization_details
         IamResponse.list_users = list_users
         emulator_ssc.install(IamResponse)
