@@ -64,6 +64,11 @@ def _statements(spec: Spec, **fill: object) -> tuple[Statement, ...]:
     )
 
 
+def _sp_id(scope: int, i: int) -> str:
+    """The object id of synthetic Entra service principal `i` of scope number `scope`."""
+    return f"{scope:08x}-0000-4000-8000-{i:012x}"
+
+
 class _Scope:
     """Builds the records of one scope; the shared `rng` makes every run identical."""
 
@@ -121,6 +126,8 @@ class _Scope:
             trust = Trust(kind=TrustKind.ACCOUNT, principal=self.scope, action="sts:AssumeRole")
         elif roll < 0.17:
             trust = _GITHUB
+        elif roll < 0.19:
+            trust = self._entra_federation(i)
         else:
             trust = Trust(kind=TrustKind.SERVICE, principal=self.rng.choice(_ROLE_SERVICES), action="sts:AssumeRole")
         yield self.ident(
@@ -135,7 +142,8 @@ class _Scope:
         )
         mix = ROLE_POLICY_MIX
         policies = ["AmazonBedrockFullAccess"] if ai else self.rng.choices(list(mix), list(mix.values()))
-        if self.rng.random() < (0.2 if ai else 0.01):
+        deployer = trust.kind is TrustKind.FEDERATED and trust.principal.startswith("sts.windows.net/")
+        if self.rng.random() < (0.2 if ai else 0.3 if deployer else 0.01):  # cross-cloud deployers: often admin
             policies.append("AdministratorAccess")
         for name in policies:
             yield self._managed(uid, name)
@@ -154,6 +162,18 @@ class _Scope:
                 native_ids=(f"{arn}-wl",),
                 env_var_names=("OPENAI_API_KEY", "LOG_LEVEL") if ai and i % 2 else ("LOG_LEVEL",),
             )
+
+    def _entra_federation(self, i: int) -> Trust:
+        """Trust in tokens an Entra tenant issues to one service principal of a nearby Entra scope: across clouds."""
+        entra_scope = self.n // 20 * 20 + 12 + i % 5  # scopes 12-16 of every 20 are Entra tenants
+        sp = _sp_id(entra_scope, (i * 31 + 3) % PER_SCOPE)
+        issuer = f"sts.windows.net/{entra_scope:08x}-0000-4000-8000-000000000000/"
+        return Trust(
+            kind=TrustKind.FEDERATED,
+            principal=issuer,  # as the AWS connector reads it from the OIDC provider ARN
+            action="sts:AssumeRoleWithWebIdentity",
+            conditions=(f"StringEquals {issuer}:aud = {sp}",),
+        )
 
     def _aws_user(self, i: int, ai: bool) -> Iterator[Record]:
         arn = f"arn:aws:iam::{self.scope}:user/{'BedrockAPIKey-' if ai else 'ci-'}{self.n}-{i}"
@@ -220,9 +240,9 @@ class _Scope:
     # Entra: service principals with a secret or certificate, an app role, and owners
 
     def _entra(self, i: int, ai: bool) -> Iterator[Record]:
-        sp_id = f"{self.n:08x}-0000-4000-8000-{i:012x}"
+        sp_id = _sp_id(self.n, i)
         uid = f"entra:sp:{sp_id}"
-        owner = f"entra:sp:{self.n:08x}-0000-4000-8000-{(i * 7 + 1) % PER_SCOPE:012x}"
+        owner = f"entra:sp:{_sp_id(self.n, (i * 7 + 1) % PER_SCOPE)}"
         odata = "#microsoft.graph.agentIdentity" if ai else "#microsoft.graph.servicePrincipal"
         yield self.ident(
             uid=uid,
