@@ -66,7 +66,22 @@ class LinearIndex:
     def in_services(self, services: Iterable[str]) -> list[Hit]:
         """Patterns whose service part is one of `services` (lower case), in document order."""
         wanted = set(services)
-        return [h for h in _allow_hits(self.statements) if _service(h.pattern) in wanted]
+        return [
+            Hit(s_index, position, pattern)
+            for s_index, st in enumerate(self.statements)
+            if st.effect is Effect.ALLOW
+            for position, pattern in enumerate(st.actions)
+            if _service(pattern) in wanted
+        ]
+
+    def touches(self, service: str) -> bool:
+        """Whether any Allow pattern could name an action of `service` (its own name, or a wildcard service)."""
+        return any(
+            _service(pattern) == service or _wild(pattern.partition(":")[0])
+            for st in self.statements
+            if st.effect is Effect.ALLOW
+            for pattern in (st.actions or ("*",))
+        )
 
 
 class ActionIndex:
@@ -108,6 +123,10 @@ class ActionIndex:
         """Patterns whose service part is one of `services` (lower case), in document order."""
         found = [h for service in services for h in self._by_service.get(service, ())]
         return sorted(found, key=lambda h: (h.statement, h.position))
+
+    def touches(self, service: str) -> bool:
+        """Whether any Allow pattern could name an action of `service` (its own name, or a wildcard service)."""
+        return bool(self._generic) or service in self._by_service
 
 
 class IndexCache:

@@ -237,6 +237,10 @@ class PolicySet:
                 out.append((hit.pattern, grant.name or grant.target))
         return out
 
+    def touches(self, service: str) -> bool:
+        """Whether any Allow pattern of these grants could name an action of `service` (lower case)."""
+        return any(index.touches(service) for index in self._indexes)
+
     def admin(self) -> tuple[str, HeldAction] | None:
         """Why these grants amount to administrator access, computed once."""
         if self._admin is False:
@@ -285,6 +289,8 @@ def _admin_equivalent(policy: PolicySet) -> tuple[str, HeldAction] | None:
                     pattern=name, grant_uid=grant.uid, grant_name=grant.name, conditional=False, resources=("*",)
                 )
                 return f"holds {name} (Tier 0: a direct path to Global Administrator)", held
+    if not policy.touches("iam"):
+        return None  # no pattern can name an IAM action: none of the privilege-granting writes is allowed
     for action in sorted(PRIVILEGE_GRANTING_ACTIONS):
         held = policy.allows(action)
         if held and not held.conditional and _broad(held.resources):

@@ -33,6 +33,7 @@ class Signal:
     detail: str
     lowered: frozenset[str] = frozenset()
     patterns: tuple[re.Pattern[str], ...] = ()
+    namespaces: frozenset[str] = frozenset()  # ai_action: the services its actions belong to
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -195,20 +196,11 @@ def _covers_any(pattern: str, values: tuple[str, ...]) -> bool:
     return any(covers(pattern, v) for v in values)
 
 
-def _match_ai_action(signal: Signal, ctx: IdentityContext) -> Iterator[dict[str, str]]:
+def _ai_action_hits(signal: Signal, held: list[tuple[str, str]]) -> Iterator[dict[str, str]]:
     """AI actions granted explicitly in an AI namespace; a bare `*` is admin, not AI evidence."""
-    namespaces = sorted({v.split(":", 1)[0].lower() for v in signal.values})
-    for pattern, grant_name in ctx.policy.patterns_in(namespaces):
-        if _covers_any(pattern, signal.values):
+    for pattern, grant_name in held:
+        if pattern.partition(":")[0].lower() in signal.namespaces and _covers_any(pattern, signal.values):
             yield {"value": pattern, "grant": grant_name}
-
-
-def _facts(key: str, ctx: IdentityContext, cache: dict[str, list[Fact]]) -> list[Fact]:
-    """One identity's facts of one kind, gathered once however many signals look at them."""
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = list(FACTS[key](ctx))
-    return found
 
 
 @lru_cache(maxsize=1024)
@@ -217,11 +209,8 @@ def _name_forms(name: str) -> tuple[str, str]:
     return name, _CAMEL.sub(" ", name)
 
 
-def _match(signal: Signal, ctx: IdentityContext, cache: dict[str, list[Fact]]) -> Iterator[dict[str, str]]:
-    if signal.match_key == "ai_action":
-        yield from _match_ai_action(signal, ctx)
-        return
-    for value, extra in _facts(signal.match_key, ctx, cache):
+def _fact_hits(signal: Signal, facts: list[Fact]) -> Iterator[dict[str, str]]:
+    for value, extra in facts:
         if signal.match_key == "name_regex":
             forms = _name_forms(value)
             hit = any(pattern.search(form) for pattern in signal.patterns for form in forms)
@@ -234,6 +223,27 @@ def _match(signal: Signal, ctx: IdentityContext, cache: dict[str, list[Fact]]) -
             hit = value.lower() in signal.lowered
         if hit:
             yield {"value": value, **extra}
+
+
+@lru_cache(maxsize=8)
+def _by_key(catalogue: tuple[Signal, ...]) -> tuple[tuple[str, tuple[Signal, ...]], ...]:
+    """Signals grouped by the facts they read, so each kind of fact is gathered once per identity."""
+    groups: dict[str, list[Signal]] = {}
+    for signal in catalogue:
+        groups.setdefault(signal.match_key, []).append(signal)
+    return tuple((key, tuple(signals)) for key, signals in groups.items())
+
+
+def _hits(key: str, signals: tuple[Signal, ...], ctx: IdentityContext) -> Iterator[tuple[Signal, dict[str, str]]]:
+    """Every (signal, matched fact) of one kind of fact; nothing to match means no signal of that kind is tried."""
+    if key == "ai_action":
+        held = ctx.policy.patterns_in(sorted({ns for s in signals for ns in s.namespaces}))
+        for signal in signals if held else ():
+            yield from ((signal, extra) for extra in _ai_action_hits(signal, held))
+        return
+    facts = list(FACTS[key](ctx))
+    for signal in signals if facts else ():
+        yield from ((signal, extra) for extra in _fact_hits(signal, facts))
 
 
 def _parse_signal(raw: dict[str, Any]) -> Signal:
@@ -251,6 +261,7 @@ def _parse_signal(raw: dict[str, Any]) -> Signal:
         detail=raw["detail"],
         lowered=frozenset(str(v).lower() for v in values),
         patterns=tuple(re.compile(str(v)) for v in values) if key == "name_regex" else (),
+        namespaces=frozenset(str(v).split(":", 1)[0].lower() for v in values) if key == "ai_action" else frozenset(),
     )
 
 
@@ -283,14 +294,13 @@ def fuse(evidence: Iterable[Evidence], threshold: float) -> Verdict:
 def classify(ctx: IdentityContext, threshold: float, catalogue: tuple[Signal, ...] | None = None) -> Verdict:
     """Evaluate every catalogue signal against one identity and fuse the evidence."""
     found: list[Evidence] = []
-    facts: dict[str, list[Fact]] = {}
-    for signal in catalogue or load_catalogue():
-        seen: set[str] = set()
-        for extra in _match(signal, ctx, facts):
+    seen: set[tuple[str, str]] = set()
+    for key, signals in _by_key(catalogue or load_catalogue()):
+        for signal, extra in _hits(key, signals, ctx):
             detail = signal.detail.format_map(_Default(extra))
-            if detail in seen:
+            if (signal.id, detail) in seen:
                 continue
-            seen.add(detail)
+            seen.add((signal.id, detail))
             found.append(
                 Evidence(
                     signal=signal.id, family=signal.family, weight=signal.weight, detail=detail, source=signal.source

@@ -10,6 +10,7 @@ from builders import boundary, grant, role, statement
 from scanner.model import Grant
 from scanner.permissions import (
     PRIVILEGE_GRANTING_ACTIONS,
+    PolicySet,
     admin_equivalent,
     allows,
     covers,
@@ -360,3 +361,31 @@ def test_boundary_that_allows_everything_but_iam_caps_iam(cap: Grant) -> None:
 def test_star_with_star_boundary_is_still_admin() -> None:
     # Regression (same root cause as boundary-caps-star-to-its-own-scope): any boundary, even `*`, hid admin access.
     assert admin_equivalent([grant(SUBJECT, "*"), boundary(SUBJECT, "*")]) is not None
+
+
+@pytest.mark.parametrize("size", [2, 40], ids=["small-policy-scanned", "large-policy-indexed"])
+def test_large_and_small_policies_answer_alike(size: int) -> None:
+    """Policies below the index threshold are scanned, larger ones indexed by service: the answers must agree."""
+    filler = [f"s3:Get{n}Thing" for n in range(size)]
+    granted = grant(
+        SUBJECT, *filler, "iam:Pass*", "bedrock:InvokeModel", "sts:AssumeRole", resources=["arn:aws:iam::*:role/*"]
+    )
+    policy = PolicySet([granted])
+    assert policy.allows("iam:PassRole") is not None and policy.allows("iam:passrole") is not None
+    assert policy.allows("iam:CreateAccessKey") is None
+    assert policy.allows("sts:AssumeRole", "arn:aws:iam::111122223333:role/x") is not None
+    assert policy.allows("sts:AssumeRole", "arn:aws:s3:::bucket") is None
+    assert policy.allows("*:*") is None  # a wildcard service is covered only by a wildcard-service pattern
+    assert [p for p, _ in policy.patterns_in(["bedrock"])] == ["bedrock:InvokeModel"]
+    assert policy.touches("iam") and not policy.touches("ec2")
+    assert policy.on_every_resource("sts:AssumeRole") is None  # resources are restricted to roles
+
+
+def test_on_every_resource_needs_star_and_no_deny_or_boundary() -> None:
+    anywhere = grant(SUBJECT, "sts:AssumeRole")
+    assert PolicySet([anywhere]).on_every_resource("sts:AssumeRole") is not None
+    denied = grant(SUBJECT, "sts:AssumeRole", effect="Deny", resources=["arn:aws:iam::1:role/vault"])
+    assert PolicySet([anywhere, denied]).on_every_resource("sts:AssumeRole") is None
+    assert PolicySet([anywhere, boundary(SUBJECT, "sts:*")]).on_every_resource("sts:AssumeRole") is None
+    wildcard_service = grant(SUBJECT, "*")
+    assert PolicySet([wildcard_service]).touches("iam") and admin_equivalent([wildcard_service]) is not None
