@@ -6,47 +6,23 @@ import itertools
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 
 import networkx as nx
 
+from scanner.assume import assume_role_edges
+from scanner.edges import CONTROL_RELATIONS, Edge, Relation, is_hub
 from scanner.index import RecordIndex
-from scanner.model import Identity, TrustKind
-from scanner.permissions import HeldAction, PolicySet
+from scanner.model import TrustKind
+
+__all__ = ["CONTROL_RELATIONS", "CORRELATORS", "Edge", "Relation", "build_graph", "explore", "is_hub", "path_to"]
 
 
-class Relation(StrEnum):
-    """Edge types; see DESIGN.md."""
-
-    HAS_CREDENTIAL = "HAS_CREDENTIAL"
-    HAS_GRANT = "HAS_GRANT"
-    CAN_ASSUME = "CAN_ASSUME"
-    FEDERATES_FROM = "FEDERATES_FROM"
-    CAN_IMPERSONATE = "CAN_IMPERSONATE"
-    OWNS = "OWNS"
-    RUNS_AS = "RUNS_AS"
-
-
-# Relations along which control flows from one principal to another, for privilege paths.
-CONTROL_RELATIONS = frozenset({Relation.CAN_ASSUME, Relation.CAN_IMPERSONATE, Relation.OWNS, Relation.FEDERATES_FROM})
-ASSUME_ROLE = "sts:AssumeRole"
 # Issuers whose tokens name one of our own identities in an audience or subject: (provider, issuer pattern).
 IDENTITY_ISSUERS = (
     ("entra", re.compile(r"^(sts\.windows\.net|login\.microsoftonline\.com)/([0-9a-f-]{36})", re.IGNORECASE)),
     ("gcp", re.compile(r"^accounts\.google\.com$")),
 )
 _ID_TOKEN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b\d{21}\b")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Edge:
-    """A relation between two uids and the reason it exists."""
-
-    source: str
-    target: str
-    relation: Relation
-    reason: str
 
 
 def _record_edges(index: RecordIndex) -> Iterator[Edge]:
@@ -66,80 +42,6 @@ def _record_edges(index: RecordIndex) -> Iterator[Edge]:
         )
     for wl in index.workloads.values():
         yield Edge(source=wl.uid, target=wl.runs_as_uid, relation=Relation.RUNS_AS, reason=f"{wl.kind} {wl.name}")
-
-
-class _AssumeCandidates:
-    """Identities holding any sts:AssumeRole permission, grouped by scope (computed once)."""
-
-    def __init__(self, index: RecordIndex) -> None:
-        self.policies: dict[str, PolicySet] = {}
-        self.anywhere: dict[str, HeldAction] = {}  # may assume every role: the answer needs no per-role check
-        self.by_scope: dict[str, list[str]] = {}
-        for uid, ctx in index.contexts.items():
-            # Only policy documents can allow sts:AssumeRole; role bindings and consents never do.
-            if any(g.statements for g in ctx.grants) and ctx.policy.allows(ASSUME_ROLE):
-                self.policies[uid] = ctx.policy
-                self.by_scope.setdefault(ctx.identity.scope, []).append(uid)
-                if held := ctx.policy.on_every_resource(ASSUME_ROLE):
-                    self.anywhere[uid] = held
-
-    def who_may_assume(self, role_arn: str, scope: str | None) -> Iterator[tuple[str, HeldAction]]:
-        uids = self.by_scope.get(scope, []) if scope is not None else list(self.policies)
-        for uid in uids:
-            held = self.anywhere.get(uid) or self.policies[uid].allows(ASSUME_ROLE, role_arn)
-            if held:
-                yield uid, held
-
-
-def _arn_of(identity: Identity) -> str:
-    return next((n for n in identity.native_ids if n.startswith("arn:")), identity.uid)
-
-
-def assume_role_edges(index: RecordIndex) -> Iterator[Edge]:
-    """CAN_ASSUME edges from role trust policies, checked against the caller's own permissions."""
-    candidates = _AssumeCandidates(index)
-    for role in index.identities.values():
-        role_arn = _arn_of(role)
-        for trust in role.trusts:
-            if not trust.action.lower().startswith(("sts:", "*")):
-                continue  # not AWS role assumption (GCP impersonation has its own correlator)
-            if trust.kind is TrustKind.PRINCIPAL:
-                yield from _principal_trust(index, candidates, role, role_arn, trust.principal)
-            elif trust.kind in (TrustKind.ACCOUNT, TrustKind.ANYONE):
-                account = trust.principal if trust.kind is TrustKind.ACCOUNT else None
-                for uid, held in candidates.who_may_assume(role_arn, account):
-                    if uid == role.uid:
-                        continue
-                    who = f"account {account}" if account else "any principal (*)"
-                    yield Edge(
-                        source=uid,
-                        target=role.uid,
-                        relation=Relation.CAN_ASSUME,
-                        reason=f"{role.name} trusts {who}, and {held.grant_name} allows {held.pattern} on it",
-                    )
-
-
-def _principal_trust(
-    index: RecordIndex, candidates: _AssumeCandidates, role: Identity, role_arn: str, principal: str
-) -> Iterator[Edge]:
-    source = index.resolve(principal)
-    if source is None:
-        return
-    src = index.identities[source]
-    if src.scope == role.scope:
-        yield Edge(
-            source=source, target=role.uid, relation=Relation.CAN_ASSUME, reason=f"{role.name} trusts {principal}"
-        )
-        return
-    policy = candidates.policies.get(source)
-    held = policy.allows(ASSUME_ROLE, role_arn) if policy else None
-    if held:
-        yield Edge(
-            source=source,
-            target=role.uid,
-            relation=Relation.CAN_ASSUME,
-            reason=f"{role.name} trusts {principal}, and {held.grant_name} allows {held.pattern} on it",
-        )
 
 
 def federation_edges(index: RecordIndex) -> Iterator[Edge]:
@@ -254,16 +156,25 @@ _BATCH = 20_000
 
 
 def explore(graph: nx.MultiDiGraph, start: str, max_hops: int = 4) -> dict[str, Edge | None]:
-    """Every node reachable from `start` along control relations, with the edge that first reached it."""
+    """Every node reachable from `start` along control relations, with the edge that first reached it.
+
+    `max_hops` counts principals: a trust hub on the way costs no hop (0-1 breadth-first search, so the first edge
+    to reach a node is on a shortest path).
+    """
     parents: dict[str, Edge | None] = {start: None}
     queue: deque[tuple[str, int]] = deque([(start, 0)])
     while queue:
         node, depth = queue.popleft()
-        if depth >= max_hops:
-            continue
         for _, target, data in graph.out_edges(node, data=True):
-            if data["relation"] in CONTROL_RELATIONS and target not in parents:
-                parents[target] = Edge(source=node, target=target, relation=data["relation"], reason=data["reason"])
+            if data["relation"] not in CONTROL_RELATIONS or target in parents:
+                continue
+            hub = is_hub(target)
+            if not hub and depth >= max_hops:
+                continue
+            parents[target] = Edge(source=node, target=target, relation=data["relation"], reason=data["reason"])
+            if hub:
+                queue.appendleft((target, depth))
+            else:
                 queue.append((target, depth + 1))
     return parents
 

@@ -197,18 +197,15 @@ class PolicySet:
             best = best or held
         return best
 
-    def on_every_resource(self, action: str) -> HeldAction | None:
-        """The answer `allows(action, r)` gives for every resource r, when it does not depend on r; else None.
+    def everywhere(self, action: str, resources: str) -> HeldAction | None:
+        """What allows `action` on every resource the wildcard `resources` names (e.g. every role of an account).
 
-        True when no boundary or Deny applies and every pattern covering the action allows it on `*`; the graph
-        then skips a per-role check for each identity that may assume any role.
+        Only when no boundary or Deny could carve a resource out: then a pattern that covers the wildcard covers each
+        resource it names, and the graph can route through one trust hub instead of checking every role.
         """
         if self._boundaries or self._denies:
             return None
-        covering = self._covering(action)
-        if not covering or not all("*" in held.resources for held in covering):
-            return None
-        return self.allows(action)
+        return self.allows(action, resources)
 
     def _covering(self, action: str) -> list[HeldAction]:
         """Held patterns that cover `action` and do not exclude it, in document order; kept per action asked."""

@@ -225,25 +225,65 @@ def _fact_hits(signal: Signal, facts: list[Fact]) -> Iterator[dict[str, str]]:
             yield {"value": value, **extra}
 
 
-@lru_cache(maxsize=8)
-def _by_key(catalogue: tuple[Signal, ...]) -> tuple[tuple[str, tuple[Signal, ...]], ...]:
+@dataclass(frozen=True)
+class _Group:
+    """The catalogue's signals that read one kind of fact, with a one-pass prefilter for the name patterns."""
+
+    key: str
+    signals: tuple[Signal, ...]
+    namespaces: tuple[str, ...] = ()  # ai_action: every service the group's actions name
+    any_name: re.Pattern[str] | None = None  # name_regex: matches wherever one of the patterns would
+
+
+def _scoped(pattern: re.Pattern[str]) -> str | None:
+    """A pattern as one alternative of a bigger one; None when its flags cannot be scoped that way."""
+    text = pattern.pattern
+    if text.startswith("(?i)"):
+        return f"(?i:{text[4:]})"
+    return None if text.startswith("(?") and not text.startswith(("(?:", "(?P")) else f"(?:{text})"
+
+
+def _any_name(signals: tuple[Signal, ...]) -> re.Pattern[str] | None:
+    parts = [_scoped(p) for s in signals for p in s.patterns]
+    return None if not parts or None in parts else re.compile("|".join(str(p) for p in parts))
+
+
+_GROUPED: list[tuple[tuple[Signal, ...], tuple[_Group, ...]]] = []  # the last catalogue grouped (by identity)
+
+
+def _groups(catalogue: tuple[Signal, ...]) -> tuple[_Group, ...]:
+    """The catalogue grouped, remembered by identity: hashing 27 signals on every identity cost more than the rest."""
+    if _GROUPED and _GROUPED[0][0] is catalogue:
+        return _GROUPED[0][1]
+    grouped = _group(catalogue)
+    _GROUPED[:] = [(catalogue, grouped)]
+    return grouped
+
+
+def _group(catalogue: tuple[Signal, ...]) -> tuple[_Group, ...]:
     """Signals grouped by the facts they read, so each kind of fact is gathered once per identity."""
-    groups: dict[str, list[Signal]] = {}
+    by_key: dict[str, list[Signal]] = {}
     for signal in catalogue:
-        groups.setdefault(signal.match_key, []).append(signal)
-    return tuple((key, tuple(signals)) for key, signals in groups.items())
+        by_key.setdefault(signal.match_key, []).append(signal)
+    groups = []
+    for key, members in by_key.items():
+        signals = tuple(members)
+        namespaces = tuple(sorted({ns for s in signals for ns in s.namespaces}))
+        groups.append(_Group(key, signals, namespaces, _any_name(signals) if key == "name_regex" else None))
+    return tuple(groups)
 
 
-def _hits(key: str, signals: tuple[Signal, ...], ctx: IdentityContext) -> Iterator[tuple[Signal, dict[str, str]]]:
+def _group_hits(group: _Group, ctx: IdentityContext) -> list[tuple[Signal, dict[str, str]]]:
     """Every (signal, matched fact) of one kind of fact; nothing to match means no signal of that kind is tried."""
-    if key == "ai_action":
-        held = ctx.policy.patterns_in(sorted({ns for s in signals for ns in s.namespaces}))
-        for signal in signals if held else ():
-            yield from ((signal, extra) for extra in _ai_action_hits(signal, held))
-        return
-    facts = list(FACTS[key](ctx))
-    for signal in signals if facts else ():
-        yield from ((signal, extra) for extra in _fact_hits(signal, facts))
+    if group.key == "ai_action":
+        held = ctx.policy.patterns_in(group.namespaces)
+        return [(signal, extra) for signal in group.signals if held for extra in _ai_action_hits(signal, held)]
+    facts = list(FACTS[group.key](ctx))
+    if not facts:
+        return []
+    if group.any_name is not None and not any(group.any_name.search(f) for v, _ in facts for f in _name_forms(v)):
+        return []
+    return [(signal, extra) for signal in group.signals for extra in _fact_hits(signal, facts)]
 
 
 def _parse_signal(raw: dict[str, Any]) -> Signal:
@@ -295,8 +335,8 @@ def classify(ctx: IdentityContext, threshold: float, catalogue: tuple[Signal, ..
     """Evaluate every catalogue signal against one identity and fuse the evidence."""
     found: list[Evidence] = []
     seen: set[tuple[str, str]] = set()
-    for key, signals in _by_key(catalogue or load_catalogue()):
-        for signal, extra in _hits(key, signals, ctx):
+    for group in _groups(catalogue or load_catalogue()):
+        for signal, extra in _group_hits(group, ctx):
             detail = signal.detail.format_map(_Default(extra))
             if (signal.id, detail) in seen:
                 continue

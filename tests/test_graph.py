@@ -23,7 +23,7 @@ from builders import (
     workload,
 )
 
-from scanner.graph import CONTROL_RELATIONS, Relation, build_graph, explore, path_to
+from scanner.graph import CONTROL_RELATIONS, Relation, build_graph, explore, is_hub, path_to
 from scanner.index import build_index
 from scanner.model import Record
 
@@ -33,8 +33,17 @@ def graph_of(records: list[Record]) -> nx.MultiDiGraph:
 
 
 def edges(graph: nx.MultiDiGraph, relation: Relation) -> dict[tuple[str, str], str]:
-    """(source, target) -> reason for every edge of one relation."""
-    return {(s, t): d["reason"] for s, t, d in graph.edges(data=True) if d["relation"] is relation}
+    """(source, target) -> reason for every edge of one relation; a path through a trust hub counts as one edge."""
+    direct = {(s, t): d["reason"] for s, t, d in graph.edges(data=True) if d["relation"] is relation}
+    found = {pair: reason for pair, reason in direct.items() if not any(is_hub(node) for node in pair)}
+    for (source, hub), first in direct.items():
+        if is_hub(hub):
+            found |= {
+                (source, target): f"{first}; {second}"
+                for (via, target), second in direct.items()
+                if via == hub and target != source
+            }
+    return found
 
 
 CALLER = role("caller")
@@ -264,7 +273,7 @@ def test_explore_follows_only_control_relations() -> None:
     graph = graph_of(records)
     agent_uid = next(r.uid for r in records if getattr(r, "name", "") == "agent")
     parents = explore(graph, agent_uid)
-    reached = {uid.rsplit("/", 1)[-1] for uid in parents}
+    reached = {uid.rsplit("/", 1)[-1] for uid in parents if not is_hub(uid)}
     assert reached == {"agent", "hop", "admin"}  # agent -> hop (trusts agent) -> admin (hop may assume, root trust)
     assert all(e is None or e.relation in CONTROL_RELATIONS for e in parents.values())
 
@@ -294,3 +303,28 @@ def test_the_graph_is_a_consistent_networkx_multidigraph() -> None:
     assert sorted(copy.edges(keys=True)) == out_edges
     reversed_graph = graph.reverse()
     assert sorted((v, u, k) for u, v, k in reversed_graph.edges(keys=True)) == out_edges
+
+
+def test_account_trust_goes_through_one_hub_not_an_edge_per_pair() -> None:
+    callers = [role(f"admin-{n}") for n in range(30)]
+    targets = [role(f"trusting-{n}", trusts=[account_trust(ACCOUNT)]) for n in range(40)]
+    partial = role("ops-only")
+    grants = [grant(c, "sts:AssumeRole", name=f"assume-{c.name}") for c in callers]
+    grants.append(grant(partial, "sts:AssumeRole", resources=[role_arn("trusting-1*")], name="ops"))
+    graph = graph_of([*callers, *targets, partial, *grants])
+    assume = [(s, t) for s, t, d in graph.edges(data=True) if d["relation"] is Relation.CAN_ASSUME]
+    # 30 callers -> hub, hub -> 40 roles, and 11 direct edges for the caller limited to trusting-1*.
+    assert len(assume) == 30 + 40 + 11
+    pairs = edges(graph, Relation.CAN_ASSUME)
+    assert {(c.uid, t.uid) for c in callers for t in targets} <= set(pairs)
+    assert {t for s, t in pairs if s == partial.uid} == {t.uid for t in targets if t.name.startswith("trusting-1")}
+
+
+def test_a_hub_costs_no_hop() -> None:
+    caller = role("caller-one")
+    target = role("admin-target", trusts=[account_trust(ACCOUNT)])
+    graph = graph_of([caller, target, grant(caller, "sts:AssumeRole", name="assume-anything")])
+    parents = explore(graph, caller.uid, max_hops=1)
+    path = path_to(parents, target.uid)
+    assert [is_hub(hop.target) for hop in path] == [True, False]  # caller -> hub -> role, within one hop
+    assert "assume-anything allows sts:AssumeRole" in path[0].reason and "admin-target trusts" in path[1].reason

@@ -378,14 +378,18 @@ def test_large_and_small_policies_answer_alike(size: int) -> None:
     assert policy.allows("*:*") is None  # a wildcard service is covered only by a wildcard-service pattern
     assert [p for p, _ in policy.patterns_in(["bedrock"])] == ["bedrock:InvokeModel"]
     assert policy.touches("iam") and not policy.touches("ec2")
-    assert policy.on_every_resource("sts:AssumeRole") is None  # resources are restricted to roles
+    assert policy.everywhere("sts:AssumeRole", "arn:aws:iam::111122223333:role/*") is not None
+    assert policy.everywhere("sts:AssumeRole", "*") is None  # roles only, not every resource
 
 
-def test_on_every_resource_needs_star_and_no_deny_or_boundary() -> None:
+def test_everywhere_needs_a_covering_pattern_and_no_deny_or_boundary() -> None:
+    roles = "arn:aws:iam::111122223333:role/*"
     anywhere = grant(SUBJECT, "sts:AssumeRole")
-    assert PolicySet([anywhere]).on_every_resource("sts:AssumeRole") is not None
-    denied = grant(SUBJECT, "sts:AssumeRole", effect="Deny", resources=["arn:aws:iam::1:role/vault"])
-    assert PolicySet([anywhere, denied]).on_every_resource("sts:AssumeRole") is None
-    assert PolicySet([anywhere, boundary(SUBJECT, "sts:*")]).on_every_resource("sts:AssumeRole") is None
+    assert PolicySet([anywhere]).everywhere("sts:AssumeRole", roles) is not None
+    some = grant(SUBJECT, "sts:AssumeRole", resources=["arn:aws:iam::111122223333:role/ops-*"])
+    assert PolicySet([some]).everywhere("sts:AssumeRole", roles) is None  # only the ops- roles
+    denied = grant(SUBJECT, "sts:AssumeRole", effect="Deny", resources=["arn:aws:iam::111122223333:role/vault"])
+    assert PolicySet([anywhere, denied]).everywhere("sts:AssumeRole", roles) is None
+    assert PolicySet([anywhere, boundary(SUBJECT, "sts:*")]).everywhere("sts:AssumeRole", roles) is None
     wildcard_service = grant(SUBJECT, "*")
     assert PolicySet([wildcard_service]).touches("iam") and admin_equivalent([wildcard_service]) is not None

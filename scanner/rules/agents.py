@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scanner.config import Severity
+from scanner.edges import is_hub, node_label
 from scanner.graph import Edge, explore, path_to
 from scanner.model import Facet, Gap
 from scanner.rules import Finding, Rule, RuleContext, Status, gap_note, rule
@@ -92,13 +93,18 @@ def _admin_reason(ctx: RuleContext, uid: str, cache: dict[str, str | None]) -> s
 def _hop_lines(path: list[Edge], ctx: RuleContext) -> list[str]:
     lines = []
     for number, hop in enumerate(path, start=1):
-        source = ctx.index.identities.get(hop.source)
-        target = ctx.index.identities.get(hop.target)
-        lines.append(
-            f"hop {number}: {source.name if source else hop.source} -[{hop.relation.value}]-> "
-            f"{target.name if target else hop.target}: {hop.reason}"
-        )
+        source, target = _name(ctx, hop.source), _name(ctx, hop.target)
+        lines.append(f"hop {number}: {source} -[{hop.relation.value}]-> {target}: {hop.reason}")
     return lines
+
+
+def _name(ctx: RuleContext, node: str) -> str:
+    identity = ctx.index.identities.get(node)
+    return identity.name if identity else node_label(node)
+
+
+def _principal_hops(path: list[Edge]) -> int:
+    return sum(1 for hop in path if not is_hub(hop.target))
 
 
 @rule(
@@ -117,7 +123,7 @@ def agent_privilege_path(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
         goals = [uid for uid in parents if _admin_reason(ctx, uid, cache)]
         registry_id = ctx.matches[agent.uid].id if agent.uid in ctx.matches else None
         if goals:
-            goal = min(goals, key=lambda uid: (len(path_to(parents, uid)), uid))
+            goal = min(goals, key=lambda uid: (_principal_hops(path_to(parents, uid)), uid))
             path = path_to(parents, goal)
             target = ctx.index.identities[goal]
             lines = _hop_lines(path, ctx) or [f"{agent.name} holds it directly"]
@@ -128,7 +134,8 @@ def agent_privilege_path(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
                 key=(agent.uid,), identity=agent, registry_id=registry_id, evidence=lines, path=tuple(path)
             )
             continue
-        scopes = {ctx.index.identities[uid].scope for uid in parents if uid in ctx.index.identities}
+        scopes_of = {uid: ctx.index.identities[uid].scope for uid in parents if uid in ctx.index.identities}
+        scopes = set(scopes_of.values())
         gaps = [g for scope in sorted(scopes) for g in ctx.coverage.blind(scope, Facet.GRANTS)]
         if gaps:
             yield self.finding(
@@ -136,5 +143,5 @@ def agent_privilege_path(ctx: RuleContext, self: Rule) -> Iterator[Finding]:
                 status=Status.UNKNOWN,
                 identity=agent,
                 registry_id=registry_id,
-                evidence=[f"{len(parents) - 1} identities reachable; none is admin-equivalent", gap_note(gaps)],
+                evidence=[f"{len(scopes_of) - 1} identities reachable; none is admin-equivalent", gap_note(gaps)],
             )
