@@ -390,6 +390,13 @@ def test_everywhere_needs_a_covering_pattern_and_no_deny_or_boundary() -> None:
     assert PolicySet([some]).everywhere("sts:AssumeRole", roles) is None  # only the ops- roles
     denied = grant(SUBJECT, "sts:AssumeRole", effect="Deny", resources=["arn:aws:iam::111122223333:role/vault"])
     assert PolicySet([anywhere, denied]).everywhere("sts:AssumeRole", roles) is None
-    assert PolicySet([anywhere, boundary(SUBJECT, "sts:*")]).everywhere("sts:AssumeRole", roles) is None
+    unrelated = grant(SUBJECT, "iam:*", effect="Deny")
+    assert PolicySet([anywhere, unrelated]).everywhere("sts:AssumeRole", roles) is not None
+    assert PolicySet([anywhere, boundary(SUBJECT, "sts:*")]).everywhere("sts:AssumeRole", roles) is not None
+    assert PolicySet([anywhere, boundary(SUBJECT, "s3:*")]).everywhere("sts:AssumeRole", roles) is None
+    narrow = grant(
+        SUBJECT, "sts:AssumeRole", resources=["arn:aws:iam::111122223333:role/ops-*"], kind="permissions-boundary"
+    )
+    assert PolicySet([anywhere, narrow]).everywhere("sts:AssumeRole", roles) is None
     wildcard_service = grant(SUBJECT, "*")
     assert PolicySet([wildcard_service]).touches("iam") and admin_equivalent([wildcard_service]) is not None
