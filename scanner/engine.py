@@ -16,6 +16,7 @@ from scanner.closure import closures
 from scanner.config import ConfigSection, ScanSettings, Settings
 from scanner.coverage import Coverage
 from scanner.executors import Executor, Task, ThreadExecutor
+from scanner.gcpause import without_gc
 from scanner.graph import build_graph
 from scanner.index import RecordIndex, build_index
 from scanner.model import Identity, Record, ScopeReport
@@ -114,6 +115,7 @@ class Evaluation:
         return iter(fields)
 
 
+@without_gc
 def evaluate(records: Iterable[Record], settings: ScanSettings, registry: Registry, now: datetime) -> Evaluation:
     """The pure half of a scan: records in, verdicts, findings and offboarding states out."""
     records = list(records)

@@ -200,8 +200,9 @@ class PolicySet:
     def everywhere(self, action: str, resources: str) -> HeldAction | None:
         """What allows `action` on every resource the wildcard `resources` names (e.g. every role of an account).
 
-        Only when no Deny on the action and no boundary could carve a resource out: then a pattern that covers the wildcard covers each
-        resource it names, and the graph can route through one trust hub instead of checking every role.
+        Only when no Deny on the action and no boundary could carve a resource out: then a pattern that covers the
+        wildcard covers each resource it names, and the graph can route through one trust hub instead of checking
+        every role.
         """
         if any(overlaps(a, action) for deny in self._denies for a in deny.actions):
             return None  # a Deny on this action may carve out some of the resources

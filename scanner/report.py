@@ -9,6 +9,7 @@ from typing import Any
 from scanner import __version__
 from scanner.config import Severity
 from scanner.engine import ScanResult
+from scanner.gcpause import without_gc
 from scanner.model import Credential, Gap, Grant, Identity
 from scanner.native import attestation_dict, attestation_of, native_dict
 from scanner.registry import AgentRecord
@@ -23,7 +24,9 @@ def rfc3339(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    elif moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"  # isoformat: a third of strftime's cost
 
 
 def _gap(gap: Gap) -> dict[str, Any]:
@@ -82,12 +85,20 @@ def _identity(result: ScanResult, ident: Identity) -> dict[str, Any]:
         **({"attestation": attestation_dict(a)} if (a := attestation_of(ident)) else {}),
         "owners": [_person(result, o) for o in ident.owners],
         "sponsors": [_person(result, o) for o in ident.sponsors],
-        "credentials": sorted(c.uid for c in ctx.credentials),
+        "credentials": _sorted_uids(ctx.credentials),
         "workloads": [
             {"uid": w.uid, "kind": w.kind, "name": w.name, "region": w.region}
-            for w in sorted(ctx.workloads, key=lambda w: w.uid)
+            for w in (sorted(ctx.workloads, key=lambda w: w.uid) if len(ctx.workloads) > 1 else ctx.workloads)
         ],
     }
+
+
+def _sorted_uids(records: list[Credential]) -> list[str]:
+    """Uids in order; most identities hold none or one, which need no sort."""
+    uids = [r.uid for r in records]
+    if len(uids) > 1:
+        uids.sort()
+    return uids
 
 
 def _person(result: ScanResult, identifier: str) -> str:
@@ -187,6 +198,7 @@ def _agent_grants(result: ScanResult) -> list[Grant]:
     return [g for uid in agents for g in result.index.contexts[uid].grants]
 
 
+@without_gc
 def build_report(result: ScanResult) -> dict[str, Any]:
     """The canonical report; every other format is rendered from this dict."""
     identities = sorted(result.index.identities.values(), key=lambda i: (i.provider, i.scope, i.uid))

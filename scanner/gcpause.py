@@ -1,0 +1,40 @@
+"""A pause of Python's cyclic garbage collector around the engine's big batches of allocation."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold the collector while millions of long-lived objects are built; its generation-2 passes re-scan them all.
+
+    Measured on the 100,000-identity benchmark: a third of report-building time went to those passes. The records
+    built here rarely form cycles, and whatever does is collected as usual once the batch is done. Nested pauses
+    leave the collector as the outermost found it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def without_gc(function: Callable[P, R]) -> Callable[P, R]:
+    """`function` run inside `gc_paused()`."""
+
+    @wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        with gc_paused():
+            return function(*args, **kwargs)
+
+    return paused
