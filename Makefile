@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 PY_DIRS := $(wildcard scanner connectors reports tests bench)
 
-.PHONY: demo demo-lifecycle test lint typecheck unit browser-deps clean
+.PHONY: demo demo-lifecycle bench bench-full test lint typecheck unit browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ demo: $(STAMP)
 # Only the lifecycle loop: discover, suggest, register, retire, plan, apply in the emulators, close.
 demo-lifecycle: $(STAMP)
 	$(BIN)/shadowsweep demo --lifecycle
+
+# Every benchmark, then one summary with the peers measured in the same run (bench/README.md). Not a test:
+# it prints figures. `bench` uses sizes that finish in minutes on 2 cores (Prowler's first install takes about
+# 4 more); `bench-full` runs each at the size its issue names (Prowler alone needs over 10 minutes there).
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-full: $(STAMP)
+	$(BIN)/python -m bench --full
 
 # Headless Chromium for the HTML report's browser tests and shellcheck for the offboarding scripts:
 # installed when missing, never skipped.

@@ -32,6 +32,7 @@ T = TypeVar("T")
 GAAD_FACETS = frozenset({Facet.IDENTITIES, Facet.GRANTS, Facet.CREDENTIALS, Facet.IDENTITY_USAGE})
 BEDROCK = "bedrock.amazonaws.com"
 KEY_LISTING_THREADS = 4
+SIDE_THREADS = 8  # ListRoles, service-specific credentials, OIDC providers and one per region, beside GAAD
 
 
 @dataclass
@@ -82,21 +83,36 @@ class AccountCollector:
         )
 
     def run(self) -> Iterator[Record]:
-        """Every record of the account, then its gaps."""
+        """Every record of the account, then its gaps (in a stable order)."""
         iam = self.clients.get("iam")
-        report_facets = frozenset({Facet.IDENTITY_USAGE})  # key usage falls back to GetAccessKeyLastUsed
-        state = self.attempt(lambda: fetch.start_credential_report(iam), "iam:GenerateCredentialReport", report_facets)
-        details = self.attempt(
-            lambda: fetch.account_authorization_details(iam), "iam:GetAccountAuthorizationDetails", GAAD_FACETS
-        )
-        report = self._credential_report(iam, state) if state is not None else None
-        if details is not None:
-            yield from self._iam_records(iam, details, report)
-        user_arns = {u["UserName"]: u["Arn"] for u in details["UserDetailList"]} if details else {}
-        yield from self._bedrock_keys(iam, user_arns)
-        yield from self._oidc(iam)
-        yield from regional_records(self)
-        yield from self.gaps
+        with ThreadPoolExecutor(max_workers=SIDE_THREADS, thread_name_prefix=f"aws-{self.account}") as pool:
+            # Reads that do not depend on GAAD run beside it: on AWS each one is a round trip of its own.
+            descriptions = pool.submit(self._role_descriptions, iam)
+            specific = pool.submit(self._service_specific, iam)
+            oidc = pool.submit(lambda: list(self._oidc(iam)))
+            regional = [pool.submit(self._region, region) for region in self.regions]
+            report_facets = frozenset({Facet.IDENTITY_USAGE})  # key usage falls back to GetAccessKeyLastUsed
+            state = self.attempt(
+                lambda: fetch.start_credential_report(iam), "iam:GenerateCredentialReport", report_facets
+            )
+            details = self.attempt(
+                lambda: fetch.account_authorization_details(iam), "iam:GetAccountAuthorizationDetails", GAAD_FACETS
+            )
+            report = self._credential_report(iam, state) if state is not None else None
+            if details is not None:
+                yield from self._iam_records(iam, details, report, descriptions.result())
+            user_arns = {u["UserName"]: u["Arn"] for u in details["UserDetailList"]} if details else {}
+            yield from self._bedrock_keys(specific.result(), user_arns)
+            yield from oidc.result()
+            for future in regional:
+                yield from future.result()
+        yield from sorted(self.gaps, key=lambda g: (g.resource, g.region, g.subject_uid or "", g.target, g.detail))
+
+    def _region(self, region: str) -> list[Record]:
+        return list(regional_records(self, (region,)))
+
+    def _role_descriptions(self, iam: Any) -> dict[str, str]:
+        return self.attempt(lambda: fetch.role_descriptions(iam), "iam:ListRoles", frozenset()) or {}
 
     def _credential_report(self, iam: Any, state: str) -> dict[str, ReportRow] | None:
         content = self.attempt(
@@ -105,13 +121,12 @@ class AccountCollector:
         return parse_credential_report(content) if content is not None else None
 
     def _iam_records(
-        self, iam: Any, details: dict[str, list[Any]], report: dict[str, ReportRow] | None
+        self, iam: Any, details: dict[str, list[Any]], report: dict[str, ReportRow] | None, descriptions: dict[str, str]
     ) -> Iterator[Record]:
         book = PolicyBook()
         book.add_gaad_policies(details["Policies"])
         self._add_aws_managed(details, book)
         groups = {g["GroupName"]: g for g in details["GroupDetailList"]}
-        descriptions = self.attempt(lambda: fetch.role_descriptions(iam), "iam:ListRoles", frozenset()) or {}
         for role in details["RoleDetailList"]:
             yield from role_records(role, self.account, book, descriptions.get(role["RoleId"], ""))
         for user in details["UserDetailList"]:
@@ -189,12 +204,14 @@ class AccountCollector:
             last_used_service="" if service in ("N/A", None) else service,
         )
 
-    def _bedrock_keys(self, iam: Any, user_arns: dict[str, str]) -> Iterator[Credential]:
-        creds = self.attempt(
+    def _service_specific(self, iam: Any) -> list[dict[str, Any]] | None:
+        return self.attempt(
             lambda: fetch.service_specific_credentials(iam, BEDROCK),
             "iam:ListServiceSpecificCredentials",
             frozenset({Facet.CREDENTIALS}),
         )
+
+    def _bedrock_keys(self, creds: list[dict[str, Any]] | None, user_arns: dict[str, str]) -> Iterator[Credential]:
         prefix = f"arn:{self.partition}:iam::{self.account}"
         for cred in creds or []:
             arn = user_arns.get(cred["UserName"], f"{prefix}:user/{cred['UserName']}")

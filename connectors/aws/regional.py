@@ -78,9 +78,9 @@ SOURCES: tuple[tuple[str, str, Source], ...] = (
 )
 
 
-def regional_records(collector: AccountCollector) -> Iterator[Record]:
-    """Every regional source in every configured region; a failure is a gap for that region only."""
-    for region in collector.regions:
+def regional_records(collector: AccountCollector, regions: tuple[str, ...] | None = None) -> Iterator[Record]:
+    """Every regional source in each region (all configured ones by default); a failure is a gap for that region."""
+    for region in collector.regions if regions is None else regions:
         for service, resource, source in SOURCES:
             client = collector.clients.get(service, region)
             try:
