@@ -125,6 +125,9 @@ def _scan(prepared: Prepared, quiet: bool) -> dict[str, Any]:
         progress=_progress(quiet),
         executor=executor,
     )
+    # The report never reads the graph: freeing it first lets the report reuse its memory (a third of the peak at
+    # a million identities) instead of adding to it.
+    result.graph.clear()
     return build_report(result)
 
 
