@@ -169,7 +169,8 @@ def measure(
     parts |= {"scan_id": str(uuid.uuid4()), "started_at": started, "finished_at": datetime.now(UTC)}
     result = engine.ScanResult(**parts)
     nodes, edges = graph.number_of_nodes(), graph.number_of_edges()
-    result.graph.clear()  # as the runner does: the report never reads the graph
+    result.graph = type(graph)()  # as the runner does: the report never reads the graph
+    del graph, evaluation
     report = build_report(result)
     clock.enter("json")
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as out:  # the real path: streamed, staged, renamed

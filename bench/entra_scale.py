@@ -30,18 +30,21 @@ def _serve(sizes: tuple[int, int, int], ready: Any, stop: Any) -> None:
         blueprints = sum(
             1 for app in tenant.applications if app.odata_type == "#microsoft.graph.agentIdentityBlueprint"
         )
-        ready.send((emulator.url, agents + principals + blueprints, len(tenant.sign_in_activities)))
+        instances = len(tenant.agent_instances or [])
+        ready.send((emulator.url, agents + principals + blueprints, len(tenant.sign_in_activities), agents, instances))
         stop.recv()
         ready.send((emulator.request_count(), emulator.request_count(include_sub_requests=True)))
 
 
-def floor(sps: int, apps: int, grants: int, people_reads: int, sign_ins: int) -> int:
+def floor(sps: int, apps: int, grants: int, people_reads: int, sign_ins: int, agents: int, instances: int) -> int:
     """The fewest requests that read the same data: full pages of every listing, expansions at 100, $batch of 20."""
     pages = math.ceil(sps / GRAPH_MAX_PAGE) + math.ceil(grants / GRAPH_MAX_PAGE)
     expansions = math.ceil(apps / EXPAND_PAGE) * 2 + math.ceil(sps / EXPAND_PAGE)  # apps+owners, FICs, app roles
+    expansions += math.ceil(agents / EXPAND_PAGE)  # agent identities with $expand=lifecycle (attestation)
     reports = max(1, math.ceil(sign_ins / GRAPH_MAX_PAGE))  # sign-in activity
+    registry = max(1, math.ceil(instances / EXPAND_PAGE))  # beta agentRegistry/agentInstances (no $top: pages of 100)
     fixed = 3  # organization, role definitions, role assignments
-    return pages + expansions + reports + fixed + math.ceil(people_reads / 20)
+    return pages + expansions + reports + registry + fixed + math.ceil(people_reads / 20)
 
 
 def run(sps: int, apps: int, grants: int) -> None:
@@ -57,7 +60,7 @@ def run(sps: int, apps: int, grants: int) -> None:
     started = time.perf_counter()
     server = mp.get_context("fork").Process(target=_serve, args=((sps, apps, grants), child, stop_child), daemon=True)
     server.start()
-    url, people_reads, sign_ins = parent.recv()
+    url, people_reads, sign_ins, agents, instances = parent.recv()
     print(f"tenant of {sps:,} SPs, {apps:,} apps, {grants:,} grants built in {time.perf_counter() - started:.1f} s")
     connector = EntraConnector(EntraSettings(graph_endpoint=url), credential=DemoCredential())
     started = time.perf_counter()
@@ -69,7 +72,7 @@ def run(sps: int, apps: int, grants: int) -> None:
     requests, with_items = parent.recv()
     server.join(10)
     objects = sps + apps + grants
-    least = floor(sps, apps, grants, people_reads, sign_ins)
+    least = floor(sps, apps, grants, people_reads, sign_ins, agents, instances)
     index, findings = result.index, result.findings
     print(
         f"identities {len(index.identities):,}  grants {len(index.grants):,}  "

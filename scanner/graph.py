@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 import networkx as nx
 
+from scanner.adjacency import add_edges, add_nodes, add_record_edges
 from scanner.assume import assume_role_edges
 from scanner.edges import CONTROL_RELATIONS, Edge, Relation, is_hub
 from scanner.index import RecordIndex
@@ -23,25 +24,6 @@ IDENTITY_ISSUERS = (
     ("gcp", re.compile(r"^accounts\.google\.com$")),
 )
 _ID_TOKEN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b\d{21}\b")
-
-
-def _record_edges(index: RecordIndex) -> Iterator[Edge]:
-    for cred in index.credentials.values():
-        yield Edge(
-            source=index.resolve(cred.identity_uid) or cred.identity_uid,
-            target=cred.uid,
-            relation=Relation.HAS_CREDENTIAL,
-            reason=f"{cred.kind} {cred.native_id or cred.uid} belongs to it",
-        )
-    for grant in index.grants.values():
-        yield Edge(
-            source=index.resolve(grant.subject_uid) or grant.subject_uid,
-            target=grant.uid,
-            relation=Relation.HAS_GRANT,
-            reason=f"{grant.kind} {grant.name or grant.target}",
-        )
-    for wl in index.workloads.values():
-        yield Edge(source=wl.uid, target=wl.runs_as_uid, relation=Relation.RUNS_AS, reason=f"{wl.kind} {wl.name}")
 
 
 def federation_edges(index: RecordIndex) -> Iterator[Edge]:
@@ -124,32 +106,18 @@ CORRELATORS: tuple[Correlator, ...] = (
 def build_graph(index: RecordIndex, correlators: tuple[Correlator, ...] = CORRELATORS) -> nx.MultiDiGraph:
     """Nodes are bare uids (records and their kinds stay in the index); edges carry relation and reason.
 
-    Only nodes outside the index (issuers, unresolved principals) carry an attribute, `type="external"`. Edges are
-    added in batches as the correlators yield them, so no list of every edge is held beside the graph.
+    Only nodes outside the index (issuers, unresolved principals) carry an attribute, `type="external"`. Correlated
+    edges are added in batches as they are made, so no list of every edge is held beside the graph. The graph comes
+    back frozen (`nx.freeze`); `nx.MultiDiGraph(graph)` gives a copy to change.
     """
     graph = nx.MultiDiGraph()
     for table in (index.identities, index.credentials, index.grants, index.workloads):
-        graph.add_nodes_from(table)
-    edges = itertools.chain(_record_edges(index), *(correlate(index) for correlate in correlators))
+        add_nodes(graph, table)
+    add_record_edges(graph, index)
+    edges = itertools.chain(*(correlate(index) for correlate in correlators))
     while batch := list(itertools.islice(edges, _BATCH)):
-        ends = {e.source for e in batch} | {e.target for e in batch}
-        graph.add_nodes_from((uid for uid in ends if uid not in graph), type="external")
-        _add_edges(graph, batch)
-    return graph
-
-
-def _add_edges(graph: nx.MultiDiGraph, batch: list[Edge]) -> None:
-    """Edges straight into the MultiDiGraph's adjacency (succ[u][v][key], pred[v][u] the same dict).
-
-    `add_edges_from` costs about 9 µs an edge in argument handling and view objects, most of graph time on estates
-    with dense role trust; both end nodes exist already, so the documented structure is filled directly.
-    """
-    succ, pred = graph._succ, graph._pred  # noqa: SLF001  networkx's adjacency, as its subclassing guide describes
-    for e in batch:
-        keys = succ[e.source].get(e.target)
-        if keys is None:
-            keys = succ[e.source][e.target] = pred[e.target][e.source] = {}
-        keys[e.relation.value] = {"relation": e.relation, "reason": e.reason}
+        add_edges(graph, batch)
+    return nx.freeze(graph)
 
 
 _BATCH = 20_000

@@ -23,7 +23,8 @@ from builders import (
     workload,
 )
 
-from scanner.graph import CONTROL_RELATIONS, Relation, build_graph, explore, is_hub, path_to
+from scanner.adjacency import add_edges, add_nodes, add_record_edges
+from scanner.graph import CONTROL_RELATIONS, Edge, Relation, build_graph, explore, is_hub, path_to
 from scanner.index import build_index
 from scanner.model import Record
 
@@ -231,7 +232,7 @@ def test_record_edges_point_the_right_way() -> None:
     assert ("aws:access-key:AKIAQXAMPLEBOT00001" in graph.successors(bot.uid)) is True
     runs_as = edges(graph, Relation.RUNS_AS)
     assert [t for (_, t) in runs_as] == [agent.uid]
-    assert "bedrock-agent inv" in next(iter(runs_as.values()))
+    assert "runs as the identity" in next(iter(runs_as.values()))  # the workload's own record says which one
 
 
 def _chain(length: int) -> list[Record]:
@@ -328,3 +329,26 @@ def test_a_hub_costs_no_hop() -> None:
     path = path_to(parents, target.uid)
     assert [is_hub(hop.target) for hop in path] == [True, False]  # caller -> hub -> role, within one hop
     assert "assume-anything allows sts:AssumeRole" in path[0].reason and "admin-target trusts" in path[1].reason
+
+
+def test_the_graph_is_frozen_and_a_copy_can_change() -> None:
+    graph = graph_of(_estate())
+    assert nx.is_frozen(graph)
+    with pytest.raises(nx.NetworkXError):
+        graph.add_edge("a", "b")
+    thawed = nx.MultiDiGraph(graph)
+    thawed.add_edge("a", "b", key="X")
+    assert thawed.has_edge("a", "b") and not graph.has_edge("a", "b")
+
+
+def test_record_edges_share_data_and_a_second_edge_on_their_pair_copies_it() -> None:
+    agent = role("agent-both")
+    runs, other = workload(agent, "lambda-function", "fn"), workload(agent, "lambda-function", "fn2")
+    graph = nx.MultiDiGraph()
+    add_nodes(graph, [agent.uid, runs.uid, other.uid])
+    add_record_edges(graph, build_index([agent, runs, other]))
+    assert graph[runs.uid][agent.uid]["RUNS_AS"] is graph[other.uid][agent.uid]["RUNS_AS"]  # shared data
+    add_edges(graph, [Edge(source=runs.uid, target=agent.uid, relation=Relation.OWNS, reason="test")])
+    assert set(graph[runs.uid][agent.uid]) == {"RUNS_AS", "OWNS"}
+    assert set(graph[other.uid][agent.uid]) == {"RUNS_AS"}  # the shared dict was copied, not changed
+    assert graph.pred[agent.uid][runs.uid]["OWNS"] is graph.succ[runs.uid][agent.uid]["OWNS"]
