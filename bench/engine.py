@@ -170,6 +170,7 @@ def measure(
     result = engine.ScanResult(**parts)
     nodes, edges = graph.number_of_nodes(), graph.number_of_edges()
     result.graph = type(graph)()  # as the runner does: the report never reads the graph
+    parts.clear()
     del graph, evaluation
     report = build_report(result)
     clock.enter("json")

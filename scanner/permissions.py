@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.action_index import ActionIndex, LinearIndex, action_index, glob, grant_statements
@@ -157,7 +157,7 @@ def _resource_ok(patterns: tuple[str, ...], resource: str | None) -> bool:
     return resource is None or any(covers(p, resource) for p in patterns)
 
 
-def _denied(denies: list[Statement], action: str, resource: str | None) -> bool:
+def _denied(denies: Sequence[Statement], action: str, resource: str | None) -> bool:
     return any(
         any(overlaps(a, action) for a in deny.actions)
         and ("*" in deny.resources or (resource is not None and any(covers(r, resource) for r in deny.resources)))
@@ -174,13 +174,15 @@ class PolicySet:
     __slots__ = ("grants", "_indexes", "_denies", "_boundaries", "_admin", "_memo")
 
     def __init__(self, grants: Iterable[Grant]) -> None:
-        every = list(grants)
-        self.grants = [g for g in every if g.kind != BOUNDARY]
-        self._indexes: list[ActionIndex | LinearIndex] = [action_index(g) for g in self.grants]
-        self._denies = _denies(self.grants)
-        self._boundaries = [PolicySet([_as_policy(g)]) for g in every if g.kind == BOUNDARY]
+        # Tuples, so the usual empty Deny and boundary lists are the one shared empty tuple: a PolicySet is kept
+        # for every identity while the graph is built and the identities are classified.
+        every = tuple(grants)
+        self.grants = tuple(g for g in every if g.kind != BOUNDARY)
+        self._indexes: tuple[ActionIndex | LinearIndex, ...] = tuple(action_index(g) for g in self.grants)
+        self._denies = tuple(_denies(self.grants))
+        self._boundaries = tuple(PolicySet([_as_policy(g)]) for g in every if g.kind == BOUNDARY)
         self._admin: tuple[str, HeldAction] | None | bool = False  # False: not computed yet
-        self._memo: dict[str, list[HeldAction]] | None = None
+        self._memo: dict[str, list[HeldAction]] | None = None  # only answers that found something
 
     def allows(self, action: str, resource: str | None = None) -> HeldAction | None:
         """The held action that allows `action` on `resource` (None: on some resource); unconditional first."""
@@ -212,18 +214,21 @@ class PolicySet:
 
     def _covering(self, action: str) -> list[HeldAction]:
         """Held patterns that cover `action` and do not exclude it, in document order; kept per action asked."""
+        found = self._memo.get(action) if self._memo is not None else None
+        if found is not None:
+            return found
+        found = []
+        for grant, index in zip(self.grants, self._indexes, strict=True):
+            for hit in index.covering(action):
+                st = index.statements[hit.statement]
+                excluded = () if st.actions else st.not_actions
+                if not any(overlaps(x, action) for x in excluded):
+                    found.append(_held(grant, st, hit.pattern, excluded))
+        if not found:
+            return _NONE  # most identities are asked once whether they may assume roles, and may not
         if self._memo is None:
             self._memo = {}
-        found = self._memo.get(action)
-        if found is None:
-            found = []
-            for grant, index in zip(self.grants, self._indexes, strict=True):
-                for hit in index.covering(action):
-                    st = index.statements[hit.statement]
-                    excluded = () if st.actions else st.not_actions
-                    if not any(overlaps(x, action) for x in excluded):
-                        found.append(_held(grant, st, hit.pattern, excluded))
-            self._memo[action] = found = found or _NONE
+        self._memo[action] = found
         return found
 
     def patterns_in(self, services: Iterable[str]) -> list[tuple[str, str]]:
