@@ -32,7 +32,7 @@ BENCHES = (
           ("--accounts", "200", "--identities", "500"),
           ("organization", "accounts one by one", "pool of", "  ", "floor per member", "speed-up")),
     Bench("aws_peers", "bench.aws_peers", ("--roles", "1000", "--users", "500", "--peer-timeout", "300"),
-          ("--roles", "10000", "--users", "5000"),
+          ("--roles", "10000", "--users", "5000", "--peer-timeout", "600"),
           ("one account", "tool ", "shadowsweep ", "bare boto3", "prowler ", "cloudsplaining ", "pmapper ",
            "peak RSS:", "shadowsweep calls", "shadowsweep wall")),
     Bench("entra", "bench.entra_scale", ("--sps", "10000", "--apps", "3000", "--grants", "20000"), (),

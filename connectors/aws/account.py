@@ -27,6 +27,13 @@ from connectors.aws.session import ScopeClients
 from scanner.model import Credential, Facet, Federation, Gap, GapReason, Record
 
 log = logging.getLogger(__name__)
+
+
+def _arn_of_uid(gap: Gap) -> str:
+    """The user ARN a ListAccessKeys gap names (its subject is the user's uid)."""
+    return (gap.subject_uid or "").removeprefix(user_uid(""))
+
+
 T = TypeVar("T")
 
 GAAD_FACETS = frozenset({Facet.IDENTITIES, Facet.GRANTS, Facet.CREDENTIALS, Facet.IDENTITY_USAGE})
@@ -44,6 +51,7 @@ class AccountCollector:
     clients: ScopeClients
     regions: tuple[str, ...]
     gaps: list[Gap] = field(default_factory=list)
+    gaad_users: set[str] | None = None  # user ARNs GAAD returned, once it has
 
     def attempt(
         self, call: Callable[[], T], resource: str, facets: frozenset[Facet], *, subject: str | None = None
@@ -95,18 +103,26 @@ class AccountCollector:
             state = self.attempt(
                 lambda: fetch.start_credential_report(iam), "iam:GenerateCredentialReport", report_facets
             )
+            # The report names the users with keys, so their keys are listed while GAAD still pages.
+            early = pool.submit(self._report_and_keys, iam, state)
             details = self.attempt(
                 lambda: fetch.account_authorization_details(iam), "iam:GetAccountAuthorizationDetails", GAAD_FACETS
             )
-            report = self._credential_report(iam, state) if state is not None else None
+            report, listed = early.result()
             if details is not None:
-                yield from self._iam_records(iam, details, report, descriptions.result())
+                yield from self._iam_records(iam, details, report, descriptions.result(), listed)
             user_arns = {u["UserName"]: u["Arn"] for u in details["UserDetailList"]} if details else {}
             yield from self._bedrock_keys(specific.result(), user_arns)
             yield from oidc.result()
             for future in regional:
                 yield from future.result()
-        yield from sorted(self.gaps, key=lambda g: (g.resource, g.region, g.subject_uid or "", g.target, g.detail))
+        gaps = [g for g in self.gaps if not self._gone(g)]
+        yield from sorted(gaps, key=lambda g: (g.resource, g.region, g.subject_uid or "", g.target, g.detail))
+
+    def _gone(self, gap: Gap) -> bool:
+        """A key listing that failed for a user the report showed but GAAD no longer has: deleted, not a gap."""
+        known = self.gaad_users
+        return known is not None and gap.resource == "iam:ListAccessKeys" and _arn_of_uid(gap) not in known
 
     def _region(self, region: str) -> list[Record]:
         return list(regional_records(self, (region,)))
@@ -121,7 +137,12 @@ class AccountCollector:
         return parse_credential_report(content) if content is not None else None
 
     def _iam_records(
-        self, iam: Any, details: dict[str, list[Any]], report: dict[str, ReportRow] | None, descriptions: dict[str, str]
+        self,
+        iam: Any,
+        details: dict[str, list[Any]],
+        report: dict[str, ReportRow] | None,
+        descriptions: dict[str, str],
+        listed: dict[str, list[dict[str, Any]] | None],
     ) -> Iterator[Record]:
         book = PolicyBook()
         book.add_gaad_policies(details["Policies"])
@@ -131,7 +152,7 @@ class AccountCollector:
             yield from role_records(role, self.account, book, descriptions.get(role["RoleId"], ""))
         for user in details["UserDetailList"]:
             yield from user_records(user, self.account, book, groups, report.get(user["Arn"]) if report else None)
-        yield from self._access_keys(iam, details["UserDetailList"], report)
+        yield from self._access_keys(iam, details["UserDetailList"], report, listed)
 
     def _add_aws_managed(self, details: dict[str, list[Any]], book: PolicyBook) -> None:
         attached = {
@@ -163,17 +184,33 @@ class AccountCollector:
         )
         return found["Policies"] if found is not None else None
 
-    def _access_keys(
-        self, iam: Any, users: list[dict[str, Any]], report: dict[str, ReportRow] | None
-    ) -> Iterator[Credential]:
-        if report is not None:
-            # Report rows can be hours old: users not in it yet are listed too, never skipped unseen.
-            users = [u for u in users if (row := report.get(u["Arn"])) is None or row.has_keys]
+    def _report_and_keys(
+        self, iam: Any, state: str | None
+    ) -> tuple[dict[str, ReportRow] | None, dict[str, list[dict[str, Any]] | None]]:
+        """The credential report, and the keys of every user it shows with a key (listed concurrently)."""
+        report = self._credential_report(iam, state) if state is not None else None
+        with_keys = [arn for arn, row in (report or {}).items() if row.has_keys and ":user/" in arn]  # not root
+        users = [{"UserName": arn.rsplit("/", 1)[-1], "Arn": arn} for arn in with_keys]
+        return report, self._list_all_keys(iam, users)
+
+    def _list_all_keys(self, iam: Any, users: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]] | None]:
         with ThreadPoolExecutor(max_workers=KEY_LISTING_THREADS, thread_name_prefix=f"keys-{self.account}") as pool:
-            listed = list(pool.map(lambda u: (u, self._list_keys(iam, u)), users))
-        for user, keys in listed:
+            return dict(pool.map(lambda u: (u["Arn"], self._list_keys(iam, u)), users))
+
+    def _access_keys(
+        self,
+        iam: Any,
+        users: list[dict[str, Any]],
+        report: dict[str, ReportRow] | None,
+        listed: dict[str, list[dict[str, Any]] | None],
+    ) -> Iterator[Credential]:
+        """Keys of GAAD's users: listed early from the report, or now for users the report does not show yet."""
+        self.gaad_users = {u["Arn"] for u in users}
+        late = [u for u in users if u["Arn"] not in listed and (report is None or u["Arn"] not in report)]
+        found = listed | self._list_all_keys(iam, late)
+        for user in users:
             row = report.get(user["Arn"]) if report else None
-            for key in keys or []:
+            for key in found.get(user["Arn"]) or []:
                 cred = access_key_record(user["Arn"], self.account, key, row)
                 if report is None:
                     cred = self._with_last_used(iam, cred)
