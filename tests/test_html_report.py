@@ -299,3 +299,20 @@ def test_hash_state_filters_and_sorts(
     assert f"Showing {len(expected)} of 7 findings" in page.visible_text()
     (controls,) = [a for a in page.tags("form") if a.get("id") == "finding-controls"]
     assert "hidden" not in controls
+
+
+def test_plain_identities_are_one_escaped_line_each_and_interesting_ones_keep_their_card() -> None:
+    """A large estate's quiet identities stay readable (one row each); evidence or findings keep the full card."""
+    report = sample_report()
+    quiet = {k: v for k, v in report["identities"][-1].items()}
+    quiet.update(uid="aws:role:arn:aws:iam::111122223333:role/quiet", name="quiet<b>x</b>", human=False)
+    quiet.update(description="nightly <i>batch</i>", tags={"team": "data&ops"})
+    quiet["agent"] = {"score": 0.0, "is_agent": False, "evidence": []}
+    report["identities"].append(quiet)
+    html = render(report)
+    others = html.index("Other non-human identities (")
+    row = html[html.index('<span class="name">quiet&lt;b&gt;x&lt;/b&gt;</span>') :]
+    row = row[: row.index("</tr>")]
+    assert html.index('<span class="name">quiet&lt;b&gt;x&lt;/b&gt;</span>') > others
+    assert "nightly &lt;i&gt;batch&lt;/i&gt;" in row and "data&amp;ops" in row and "<details" not in row
+    assert '<details class="identity" id="' in html[others:]  # the human with dampening evidence keeps its card
