@@ -34,7 +34,7 @@ BENCHES = (
     Bench("aws_peers", "bench.aws_peers", ("--roles", "1000", "--users", "500", "--peer-timeout", "300"),
           ("--roles", "10000", "--users", "5000", "--peer-timeout", "600"),
           ("one account", "tool ", "shadowsweep ", "bare boto3", "prowler ", "cloudsplaining ", "pmapper ",
-           "peak RSS:", "shadowsweep calls", "shadowsweep wall")),
+           "floor fetch", "peak RSS:", "shadowsweep calls", "shadowsweep wall")),
     Bench("entra", "bench.entra_scale", ("--sps", "10000", "--apps", "3000", "--grants", "20000"), (),
           ("tenant", "identities", "requests", "wall")),
     Bench("gcp", "bench.gcp_scale", ("--projects", "500", "--accounts", "2000"), (),

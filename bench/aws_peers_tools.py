@@ -184,6 +184,8 @@ class Tool:
             return [[py, "-m", "scanner", "scan", "--config", str(config), "--out", str(out / "report"), "--quiet"]]
         if self.name == "bare boto3 fetch":
             return [[py, "-m", "bench.aws_peers_floor", url]]
+        if self.name == "floor fetch (C3)":
+            return [[py, "-m", "bench.aws_peers_floor", url, "--all"]]
         bin_dir = venv_bin(self.name)
         if self.name == "prowler":
             return [
@@ -235,6 +237,7 @@ class Tool:
 
 OURS = Tool("shadowsweep", None)
 FLOOR = Tool("bare boto3 fetch", None)
+FULL_FLOOR = Tool("floor fetch (C3)", None)
 PEERS = (
     Tool("prowler", "prowler", accepted=(0, 3)),
     Tool("cloudsplaining", "cloudsplaining"),
