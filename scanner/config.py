@@ -201,9 +201,12 @@ def parse_scan_section(section: ConfigSection, base: Path) -> ScanSettings:
     if executor not in ("thread", "dask"):
         raise section.error("executor", "expected thread or dask")
     registries = section.get_str_list("registries") or ()
+    from scanner.native import NATIVE_SOURCES  # here: the native module needs the registry, which needs config
+
     for source in registries:
-        if not (source.startswith("file:") or source in ("entra-agent-id",)):
-            raise section.error("registries", f"unknown registry source {source!r} (file:PATH or entra-agent-id)")
+        if not (source.startswith("file:") or source in NATIVE_SOURCES):
+            known = ", ".join(["file:PATH", *sorted(NATIVE_SOURCES)])
+            raise section.error("registries", f"unknown registry source {source!r} ({known})")
     return ScanSettings(
         registries=tuple(s if not s.startswith("file:") else f"file:{base / s[5:]}" for s in registries),
         executor=executor,

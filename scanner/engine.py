@@ -20,7 +20,7 @@ from scanner.gcpause import without_gc
 from scanner.graph import build_graph
 from scanner.index import RecordIndex, build_index
 from scanner.model import Identity, Record, ScopeReport
-from scanner.native import ENTRA_AGENT_ID, Conflict, entra_agent_records, merge
+from scanner.native import NATIVE_SOURCES, Conflict, merge_native
 from scanner.plugins import Connector, PeopleDirectory, load_connector_class, load_rule_modules
 from scanner.registry import AgentRecord, Registry
 from scanner.rules import RULES, Finding, RuleContext, run_rules
@@ -120,9 +120,9 @@ def evaluate(records: Iterable[Record], settings: ScanSettings, registry: Regist
     """The pure half of a scan: records in, verdicts, findings and offboarding states out."""
     records = list(records)
     conflicts: list[Conflict] = []
-    if ENTRA_AGENT_ID in settings.registries:
-        uids = {n: r.uid for r in records if isinstance(r, Identity) for n in r.native_ids}
-        registry, conflicts = merge(registry, entra_agent_records(records), uids)
+    native = [name for name in settings.registries if name in NATIVE_SOURCES]
+    if native:
+        registry, conflicts = merge_native(registry, records, native)
     index = build_index(records)
     graph = build_graph(index)
     coverage = Coverage(index.scope_reports, index.gaps)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -12,7 +12,11 @@ from scanner.registry import AgentRecord, AgentStatus, Registry
 from scanner.registry_model import NativeFacts
 
 ENTRA_AGENT_ID = "entra-agent-id"
-NATIVE_SOURCES = (ENTRA_AGENT_ID,)
+NativeSource = Callable[[Sequence[Record]], list[AgentRecord]]
+# Registry sources read from the scan's own records, by the name `[scan] registries` uses. Entra Agent ID is the
+# first; the AWS and GCP agent registries plug in the same way: a connector emits their records, a function here
+# turns them into AgentRecords with provenance.
+NATIVE_SOURCES: dict[str, NativeSource] = {}
 AGENT_KINDS = frozenset({"agent_identity"})
 BLUEPRINT_TYPES = frozenset(
     {"#microsoft.graph.agentIdentityBlueprint", "#microsoft.graph.agentIdentityBlueprintPrincipal"}
@@ -143,7 +147,24 @@ def entra_agent_records(records: Iterable[Record]) -> list[AgentRecord]:
     return out
 
 
-def merge(registry: Registry, native: Sequence[AgentRecord], uids: dict[str, str]) -> tuple[Registry, list[Conflict]]:
+NATIVE_SOURCES[ENTRA_AGENT_ID] = entra_agent_records
+
+
+def merge_native(
+    registry: Registry, records: Sequence[Record], names: Sequence[str]
+) -> tuple[Registry, list[Conflict]]:
+    """The registry with every configured native source's records merged in, and where they disagree with it."""
+    uids = {n: r.uid for r in records if isinstance(r, Identity) for n in r.native_ids}
+    conflicts: list[Conflict] = []
+    for name in names:
+        registry, found = merge(registry, NATIVE_SOURCES[name](records), uids, name)
+        conflicts += found
+    return registry, conflicts
+
+
+def merge(
+    registry: Registry, native: Sequence[AgentRecord], uids: dict[str, str], source: str = ENTRA_AGENT_ID
+) -> tuple[Registry, list[Conflict]]:
     """Add native records the file does not cover; where the file covers one, compare their states."""
     added: list[AgentRecord] = []
     conflicts: list[Conflict] = []
@@ -153,7 +174,7 @@ def merge(registry: Registry, native: Sequence[AgentRecord], uids: dict[str, str
             added.append(record)
         elif file_record.status is AgentStatus.RETIRED and record.status is AgentStatus.ACTIVE:
             conflicts.append(Conflict(file_record, record, uids.get(record.identities[0], record.identities[0])))
-    sources = (*registry.sources, *([ENTRA_AGENT_ID] if native else []))
+    sources = (*registry.sources, *([source] if native else []))
     return Registry(records=(*registry.records, *added), sources=sources), conflicts
 
 

@@ -262,3 +262,29 @@ def test_instances_enrich_agents_and_register_agents_only_they_know() -> None:
 def test_instances_are_ignored_without_the_native_source() -> None:
     records = [*scanned(TENANT, provider="entra"), instance("i-1", owners=("u-9",))]
     assert run(records).rule("agent-without-owner") == []
+
+
+def test_another_native_registry_plugs_in_by_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The AWS and GCP agent registries will be sources like Entra's: a name in [scan] registries and a reader."""
+    from scanner import native
+    from scanner.registry import AgentRecord, AgentStatus
+
+    def catalogue(records: Any) -> list[AgentRecord]:
+        return [
+            AgentRecord(id=f"vendor.{r.native_ids[0]}", owner="ops@contoso.example", purpose="vendor catalogue",
+                        status=AgentStatus.ACTIVE,
+                        identities=(r.native_ids[0],), provenance="vendor-catalogue")
+            for r in records if isinstance(r, Identity) and r.kind == "agent_identity"
+        ]  # fmt: skip
+
+    monkeypatch.setitem(native.NATIVE_SOURCES, "vendor-catalogue", catalogue)
+    config = tmp_path / "shadowsweep.toml"
+    config.write_text('[scan]\nregistries = ["vendor-catalogue"]\n')
+    settings = load_settings(config).scan
+    records = [*scanned(TENANT, provider="entra"), agent("a-1", "HR Onboarding")]
+    result = run(records, settings=settings)
+    assert result.rule("unregistered-agent") == []
+    assert result.matches["entra:service_principal:a-1"].provenance == "vendor-catalogue"
+    config.write_text('[scan]\nregistries = ["nowhere"]\n')
+    with pytest.raises(ConfigError, match="nowhere.*file:PATH.*entra-agent-id"):
+        load_settings(config)
