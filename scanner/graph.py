@@ -133,8 +133,11 @@ def explore(graph: nx.MultiDiGraph, start: str, max_hops: int = 4) -> dict[str, 
     queue: deque[tuple[str, int]] = deque([(start, 0)])
     while queue:
         node, depth = queue.popleft()
-        for _, target, data in graph.out_edges(node, data=True):
-            if data["relation"] not in CONTROL_RELATIONS or target in parents:
+        # The adjacency itself, not `graph.out_edges`: that cached view would tie the graph into a reference cycle,
+        # and then only a full garbage collection could free it once the scan is done with it.
+        for target, keys in graph._succ[node].items():  # noqa: SLF001
+            data = next((d for d in keys.values() if d["relation"] in CONTROL_RELATIONS), None)
+            if data is None or target in parents:
                 continue
             hub = is_hub(target)
             if not hub and depth >= max_hops:

@@ -15,6 +15,7 @@ from scanner.config import Settings
 from scanner.engine import build_connectors, run_scan
 from scanner.errors import InputError
 from scanner.executors import make_executor
+from scanner.gcpause import release_memory
 from scanner.output import write_reports
 from scanner.plugins import Connector, connector_names, load_renderer
 from scanner.registry import Registry, load_registry
@@ -129,6 +130,7 @@ def _scan(prepared: Prepared, quiet: bool) -> dict[str, Any]:
     # The report never reads the graph: freeing it first lets the report reuse its memory (a third of the peak at
     # a million identities) instead of adding to it.
     result.graph = nx.MultiDiGraph()
+    release_memory()
     return build_report(result)
 
 

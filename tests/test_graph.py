@@ -352,3 +352,20 @@ def test_record_edges_share_data_and_a_second_edge_on_their_pair_copies_it() -> 
     assert set(graph[runs.uid][agent.uid]) == {"RUNS_AS", "OWNS"}
     assert set(graph[other.uid][agent.uid]) == {"RUNS_AS"}  # the shared dict was copied, not changed
     assert graph.pred[agent.uid][runs.uid]["OWNS"] is graph.succ[runs.uid][agent.uid]["OWNS"]
+
+
+def test_the_graph_is_freed_as_soon_as_the_scan_lets_it_go() -> None:
+    """No reference cycle (networkx's cached views make one): the runner drops it before the report, and the
+    report reuses its memory at once instead of after the next full garbage collection."""
+    import weakref
+
+    from scanner.gcpause import gc_paused
+
+    records = _estate()
+    with gc_paused():
+        graph = graph_of(records)
+        agent_uid = next(r.uid for r in records if getattr(r, "name", "") == "agent")
+        assert explore(graph, agent_uid)
+        alive = weakref.ref(graph)
+        del graph
+        assert alive() is None
