@@ -27,7 +27,7 @@ class Bench:
 
 BENCHES = (
     Bench("engine", "bench.engine", ("--sizes", "100000"), ("--sizes", "100000,1000000"),
-          ("== ", "   evaluate", "   target", "size ")),
+          ("== ", "   evaluate", "   privilege paths", "   target", "size ")),
     Bench("aws_org", "bench.aws_org", ("--accounts", "20", "--identities", "200"),
           ("--accounts", "200", "--identities", "500"),
           ("organization", "accounts one by one", "pool of", "  ", "floor per member", "speed-up")),

@@ -13,20 +13,20 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import io
 import multiprocessing as mp
 import os
-import pstats
 import resource
 import tempfile
 import threading
 import time
 import tracemalloc
 import uuid
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.engine_report import PathClock, print_figures, profile_text
 
 _CURRENT: list[PhaseClock] = []  # the running clock, to name the stage a MemoryError hit
 TARGETS = {100_000: (15.0, 1024.0), 1_000_000: (120.0, 6144.0)}  # identities: (seconds, MB)
@@ -153,7 +153,7 @@ def measure(
     ):
         _hook(clock, engine, name, phase)
     _hook(clock, engine, "classify", "verdicts", once=True)
-    paths = _time_paths()
+    paths = PathClock()
     profiler = cProfile.Profile() if profile else None
     settings, started = ScanSettings(), datetime.now(UTC)
     clock.enter("(evaluate)")
@@ -199,90 +199,10 @@ def measure(
         "peak_mb": peak_mb(),
         "evaluate_s": evaluated_s,
         "stages": clock.rows,
-        "profile": _profile_text(profiler) if profiler is not None else "",
+        "profile": profile_text(profiler) if profiler is not None else "",
     }
-    _print(figures)
+    print_figures(figures, TARGETS)
     return figures
-
-
-class _PathClock:
-    """Times the agent-privilege-path rule inside the rules stage: the graph walk across clouds, once per scan."""
-
-    def __init__(self) -> None:
-        from scanner.rules import RULES
-
-        self.seconds = 0.0
-        rule = RULES[PATH_RULE]
-        check = rule.check
-
-        def timed(ctx: Any, this: Any) -> list[Any]:
-            began = time.perf_counter()
-            try:
-                return list(check(ctx, this))
-            finally:
-                self.seconds += time.perf_counter() - began
-
-        RULES[PATH_RULE] = replace(rule, check=timed)
-
-    def figures(self, findings: list[Any], index: Any) -> dict[str, float]:
-        """Seconds, paths found, and how many of them cross from one cloud to another."""
-        paths = [f for f in findings if f.rule == PATH_RULE and f.path]
-        crossing = [
-            f
-            for f in paths
-            if len({index.identities[h.target].provider for h in f.path if h.target in index.identities}) > 1
-        ]
-        return {"seconds": self.seconds, "paths": len(paths), "cross_cloud": len(crossing)}
-
-
-PATH_RULE = "agent-privilege-path"
-
-
-def _time_paths() -> _PathClock:
-    return _PathClock()
-
-
-def _profile_text(profiler: cProfile.Profile) -> str:
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(30)
-    stats.sort_stats("tottime").print_stats(20)
-    return out.getvalue()
-
-
-def _print(f: dict[str, Any]) -> None:
-    n = f["identities"]
-    print(
-        f"\n== {n:,} identities: {f['records']:,} records, registry of {f['registry']:,}; graph {f['nodes']:,} "
-        f"nodes / {f['edges']:,} edges; {f['agents']:,} agents, {f['findings']:,} findings; "
-        f"report.json {f['json_mb']:.0f} MB"
-    )
-    heap = any(row[3] is not None for row in f["stages"])
-    print(f"   {'stage':<22} {'seconds':>8} {'peak RSS MB':>12}" + (f" {'traced heap MB':>15}" if heap else ""))
-    scanner_s = 0.0
-    for name, seconds, peak, traced in f["stages"]:
-        if name != "records":
-            scanner_s += seconds
-        extra = f" {traced:>15.0f}" if traced is not None else ""
-        note = "  (synthetic input and registry: not scanner work)" if name == "records" else ""
-        print(f"   {name:<22} {seconds:>8.2f} {peak:>12.0f}{extra}{note}")
-    peak = f["peak_mb"]
-    print(
-        f"   evaluate {f['evaluate_s']:.1f} s; evaluate + report + JSON {scanner_s:.1f} s; process peak RSS "
-        f"{peak:.0f} MB (interpreter and imports {f['baseline_mb']:.0f} MB, records included)"
-    )
-    paths = f["paths"]
-    print(
-        f"   privilege paths ({PATH_RULE}, up to 4 hops along trust, ownership, impersonation and federation): "
-        f"{paths['seconds']:.2f} s of the rules stage; {paths['paths']:,} paths, {paths['cross_cloud']:,} across clouds"
-    )
-    target = TARGETS.get(n)
-    if target is not None:
-        seconds, mb = target
-        verdict = "meets" if scanner_s <= seconds and peak <= mb else "MISSES"
-        print(f"   target for {n:,}: <= {seconds:.0f} s and <= {mb / 1024:.0f} GB -> {verdict}")
-    if f["profile"]:
-        print(f"\n   cProfile of evaluate + report + JSON (timings above include its overhead):\n{f['profile']}")
 
 
 def _child(identities: int, profile: bool, trace: bool, cap_gb: float, real: bool, conn: Any) -> None:
