@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from scanner.facts import IdentityContext
 from scanner.model import Absent, Credential, Federation, Gap, Grant, Identity, Record, ScopeReport, Workload
-from scanner.signals import IdentityContext
 
 
 @dataclass
