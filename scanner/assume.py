@@ -84,8 +84,8 @@ def _account_trust(
                     source=uid,
                     target=hub,
                     relation=Relation.CAN_ASSUME,
-                    reason=f"{held.grant_name} allows {held.pattern} on {held_on(held)}: every role of account "
-                    f"{role.scope} that trusts {who} accepts it",
+                    reason=f"{held.grant_name} allows {held.pattern} on {', '.join(held.resources)}: "
+                    f"every role of account {role.scope} that trusts {who} accepts it",
                 )
             continue
         held = candidates.policies[uid].allows(ASSUME_ROLE, role_arn)
@@ -103,11 +103,6 @@ def _account_trust(
             relation=Relation.CAN_ASSUME,
             reason=f"{role.name} trusts {who}: a principal there whose own policy allows sts:AssumeRole on it may",
         )
-
-
-def held_on(held: HeldAction) -> str:
-    """The resources a held action names, for a reason line."""
-    return ", ".join(held.resources)
 
 
 def _principal_trust(

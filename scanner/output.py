@@ -15,19 +15,19 @@ from scanner.plugins import load_renderer
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Readers see the old file or the whole new one, never a half-written one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _stage(path, iter((data,)), mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    _sync_dir(path.parent)
+
+
+def _sync_dir(directory: Path) -> None:
+    """Make the renames in `directory` durable."""
+    dir_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
@@ -40,12 +40,12 @@ def _chunks(renderer: Any, report: Mapping[str, Any]) -> Iterator[bytes]:
     return stream(report) if callable(stream) else iter((renderer.render(report),))
 
 
-def _stage(path: Path, chunks: Iterator[bytes]) -> str:
+def _stage(path: Path, chunks: Iterator[bytes], mode: int = 0o600) -> str:
     """Write a private temporary file beside `path`, fsynced; its name, for the rename that publishes it."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o600)
+            os.fchmod(handle.fileno(), mode)
             for chunk in chunks:
                 handle.write(chunk)
             handle.flush()
@@ -73,9 +73,5 @@ def write_reports(report: Mapping[str, Any], out_dir: Path, formats: tuple[str, 
         raise
     for tmp, target in staged:
         os.replace(tmp, target)
-    dir_fd = os.open(out_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    _sync_dir(out_dir)
     return [target for _, target in staged]
